@@ -94,7 +94,9 @@ public let productsDirectory: URL = {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var directory = executable.deletingLastPathComponent()
     // On Linux the test runner is `<products>/qrpaydPackageTests.xctest`; elsewhere it may sit inside a bundle.
-    while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("qrpayctl").path) {
+    while directory.path != "/"
+        && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("qrpayctl").path)
+    {
         directory.deleteLastPathComponent()
     }
     return directory

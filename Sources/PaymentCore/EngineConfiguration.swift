@@ -1,0 +1,114 @@
+import QRRendering
+
+/// How the payment engine behaves; validated by the daemon's configuration before it gets here.
+public struct EngineConfiguration: Sendable {
+    /// What goes into the QR code.
+    public enum QRMode: String, Sendable, Hashable, CaseIterable {
+        /// The QR API's one-time target URL (`https://qr.vipps.no/...`): the only kind the Vipps app's own scanner reads.
+        case qrAPI = "qr-api"
+        /// The eCom landing-page URL itself: opens through the phone's camera app; for sales units without the QR API.
+        case paymentURL = "payment-url"
+    }
+
+    /// Limits on refunds from the till, for boxes where the till should rarely or never send money back.
+    public struct RefundPolicy: Sendable, Hashable {
+        public var enabled: Bool
+        /// Øre per refund, if capped.
+        public var maximumPerRefund: Int?
+        /// Øre per calendar day (UTC), if capped.
+        public var maximumPerDay: Int?
+
+        public init(enabled: Bool = true, maximumPerRefund: Int? = nil, maximumPerDay: Int? = nil) {
+            self.enabled = enabled
+            self.maximumPerRefund = maximumPerRefund
+            self.maximumPerDay = maximumPerDay
+        }
+    }
+
+    public var orderIdPrefix: String
+    public var settlement: Settlement
+    public var qrMode: QRMode
+    public var qrOptions: QRRenderOptions
+    /// How often an open payment is read back from Vipps (Vipps allows 120 a minute per payment).
+    public var pollInterval: Duration
+    /// The largest amount a till may ask for, in øre: a guard against kroner sent as øre.
+    public var maximumAmount: Int
+    /// The text shown in the customer's app when the till sends none.
+    public var defaultText: String
+    public var fallBackURL: String
+    public var callbackPrefix: String
+    public var refunds: RefundPolicy
+    /// How long Vipps keeps a payment open: 5 minutes to open it and 5 more to approve.
+    public var paymentLifetime: Duration
+    /// Extra time before qrpayd gives up on a payment itself, so it never calls a payment expired before Vipps does.
+    public var expiryMargin: Duration
+    /// How long the till's POST waits for Vipps to create the payment before it is answered `failed`.
+    public var creationTimeout: Duration
+    /// The longest pause between polls while Vipps is failing.
+    public var maximumBackoff: Duration
+
+    public init(
+        orderIdPrefix: String,
+        settlement: Settlement = .auto,
+        qrMode: QRMode = .qrAPI,
+        qrOptions: QRRenderOptions = QRRenderOptions(size: .moduleSize(10)),
+        pollInterval: Duration = .seconds(1),
+        maximumAmount: Int = 1_000_000,
+        defaultText: String = "Betaling",
+        fallBackURL: String = "https://www.vipps.no/thankyoupage/",
+        callbackPrefix: String = "https://example.com/qrpayd-uses-polling",
+        refunds: RefundPolicy = RefundPolicy(),
+        paymentLifetime: Duration = .seconds(600),
+        expiryMargin: Duration = .seconds(30),
+        creationTimeout: Duration = .seconds(20),
+        maximumBackoff: Duration = .seconds(10)
+    ) {
+        self.orderIdPrefix = orderIdPrefix
+        self.settlement = settlement
+        self.qrMode = qrMode
+        self.qrOptions = qrOptions
+        self.pollInterval = pollInterval
+        self.maximumAmount = maximumAmount
+        self.defaultText = defaultText
+        self.fallBackURL = fallBackURL
+        self.callbackPrefix = callbackPrefix
+        self.refunds = refunds
+        self.paymentLifetime = paymentLifetime
+        self.expiryMargin = expiryMargin
+        self.creationTimeout = creationTimeout
+        self.maximumBackoff = maximumBackoff
+    }
+}
+
+/// Who asked: the till process on the other end of the control socket (from `SO_PEERCRED`), for the journal.
+public struct Caller: Sendable, Hashable, CustomStringConvertible {
+    public var uid: UInt32?
+    public var pid: Int32?
+
+    public init(uid: UInt32? = nil, pid: Int32? = nil) {
+        self.uid = uid
+        self.pid = pid
+    }
+
+    public static let daemon = Caller()
+
+    public var description: String {
+        guard let uid, let pid else { return "qrpayd" }
+        return "uid \(uid) pid \(pid)"
+    }
+}
+
+/// Derives `X-Request-Id`s: the same for every attempt at the same operation, at most 40 characters, and different
+/// for each operation and each partial capture or refund of a payment.
+enum RequestID {
+    static func make(orderId: String, operation: PaymentIntent.Operation, sequence: Int) -> String {
+        // FNV-1a: stable across runs and platforms, unlike Hasher.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in orderId.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let digest = String(hash, radix: 16)
+        return "\(operation.rawValue)-\(sequence)-\(String(repeating: "0", count: 16 - digest.count))\(digest)"
+    }
+}

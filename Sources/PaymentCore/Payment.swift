@@ -1,0 +1,178 @@
+import Foundation
+
+/// Where a payment is. The names are the control API's and never change.
+public enum PaymentState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// qrpayd is asking Vipps for the payment.
+    case initiating
+    /// The QR code is on the customer screen.
+    case awaitingScan = "awaiting-scan"
+    /// The customer opened the payment in the Vipps app.
+    case scanned
+    /// The customer approved; the amount is reserved, not yet captured.
+    case authorized
+    /// Captured in part or in full; refunds are still possible.
+    case captured
+    /// Stopped by the till before the customer approved.
+    case cancelled
+    /// Approved, then the reservation was released.
+    case voided
+    /// The customer declined, or the card or issuer refused.
+    case rejected
+    /// The customer did not complete in time.
+    case expired
+    /// The payment could not be created.
+    case failed
+
+    /// Whether qrpayd will change the payment again by itself. Captured payments can still be refunded on request.
+    public var isFinal: Bool {
+        switch self {
+        case .initiating, .awaitingScan, .scanned, .authorized: false
+        case .captured, .cancelled, .voided, .rejected, .expired, .failed: true
+        }
+    }
+
+    /// States in which the customer is in front of the screen with this payment.
+    public var isWithCustomer: Bool {
+        switch self {
+        case .initiating, .awaitingScan, .scanned: true
+        default: false
+        }
+    }
+}
+
+/// Who captures after the customer approves.
+public enum Settlement: String, Sendable, Hashable, Codable, CaseIterable {
+    /// qrpayd captures at once; the till sees `captured`.
+    case auto
+    /// qrpayd stops at `authorized`; the till captures or cancels.
+    case till
+}
+
+/// What Vipps said, as the till sees it in a payment's `error` and in problem answers.
+public struct VippsErrorInfo: Sendable, Hashable, Codable {
+    public var status: Int?
+    public var errorGroup: String?
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var contextId: String?
+
+    public init(
+        status: Int? = nil,
+        errorGroup: String? = nil,
+        errorCode: String? = nil,
+        errorMessage: String? = nil,
+        contextId: String? = nil
+    ) {
+        self.status = status
+        self.errorGroup = errorGroup
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.contextId = contextId
+    }
+}
+
+/// Why a payment ended the way it did, in the payment object's `error` field.
+public struct PaymentError: Sendable, Hashable, Codable {
+    /// `urn:qrpayd:error:<slug>`.
+    public var type: String
+    /// A stable, finer identifier (the error guidance row, or a qrpayd reason such as `customer-declined`).
+    public var code: String
+    public var title: String
+    public var detail: String?
+    /// What the operator should check, when there is something to check.
+    public var hint: String?
+    public var vipps: VippsErrorInfo?
+
+    public init(
+        type: String,
+        code: String,
+        title: String,
+        detail: String? = nil,
+        hint: String? = nil,
+        vipps: VippsErrorInfo? = nil
+    ) {
+        self.type = type
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.hint = hint
+        self.vipps = vipps
+    }
+}
+
+/// A payment as the till sees it (control API "payment object").
+public struct Payment: Sendable, Hashable, Codable {
+    public var reference: String
+    public var orderId: String
+    public var amount: Int
+    public var currency: String
+    public var text: String
+    public var state: PaymentState
+    public var final: Bool
+    public var settlement: Settlement
+    public var capturedAmount: Int
+    public var refundedAmount: Int
+    /// The text in the QR code (`https://qr.vipps.no/...`, or the landing-page URL in payment-url mode).
+    public var qrText: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// When Vipps gives up on the payment if the customer does nothing: 10 minutes after creation.
+    public var expiresAt: Date
+    public var scannedAt: Date?
+    public var authorizedAt: Date?
+    public var error: PaymentError?
+
+    public init(
+        reference: String,
+        orderId: String,
+        amount: Int,
+        currency: String = "NOK",
+        text: String,
+        state: PaymentState,
+        settlement: Settlement,
+        capturedAmount: Int = 0,
+        refundedAmount: Int = 0,
+        qrText: String? = nil,
+        createdAt: Date,
+        updatedAt: Date,
+        expiresAt: Date,
+        scannedAt: Date? = nil,
+        authorizedAt: Date? = nil,
+        error: PaymentError? = nil
+    ) {
+        self.reference = reference
+        self.orderId = orderId
+        self.amount = amount
+        self.currency = currency
+        self.text = text
+        self.state = state
+        self.final = state.isFinal
+        self.settlement = settlement
+        self.capturedAmount = capturedAmount
+        self.refundedAmount = refundedAmount
+        self.qrText = qrText
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.expiresAt = expiresAt
+        self.scannedAt = scannedAt
+        self.authorizedAt = authorizedAt
+        self.error = error
+    }
+
+    /// Whether the till still has to act: approved and not captured, or not final at all.
+    public var isUnsettled: Bool {
+        self.state == .authorized || !self.final
+    }
+}
+
+/// One change of one payment, as it goes out on `/v1/events` and is kept for replay.
+public struct PaymentEvent: Sendable, Hashable {
+    /// Increases with every event; SSE `id:`.
+    public var id: Int64
+    public var payment: Payment
+
+    public init(id: Int64, payment: Payment) {
+        self.id = id
+        self.payment = payment
+    }
+}

@@ -1,0 +1,296 @@
+import Foundation
+import Logging
+import QRRendering
+import VippsAPI
+
+extension PaymentEngine {
+    /// References are chosen by the till: letters, digits and `-`, 1 to 40 characters.
+    static func isValidReference(_ reference: String) -> Bool {
+        (1...40).contains(reference.count)
+            && reference.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+    }
+
+    /// Checks a request before anything is written. Throws `invalid-request` or `amount-too-high`.
+    func validate(_ request: PaymentRequest) throws(PaymentProblem) -> String {
+        guard Self.isValidReference(request.reference) else {
+            throw PaymentProblem(
+                .invalidRequest,
+                title: "Invalid reference",
+                detail: "reference must be 1-40 characters of A-Z, a-z, 0-9 and '-'."
+            )
+        }
+        let orderId = self.configuration.orderIdPrefix + request.reference
+        guard (8...50).contains(orderId.count) else {
+            throw PaymentProblem(
+                .invalidRequest,
+                title: "Invalid reference",
+                detail:
+                    "The Vipps orderId '\(orderId)' (prefix + reference) must be 8-50 characters; use a "
+                    + "\(orderId.count < 8 ? "longer" : "shorter") reference."
+            )
+        }
+        guard request.amount >= 100 else {
+            throw PaymentProblem(
+                .invalidRequest,
+                title: "Amount too small",
+                detail: "amount is in øre and must be at least 100 (1 NOK); got \(request.amount)."
+            )
+        }
+        guard request.amount <= self.configuration.maximumAmount else {
+            throw PaymentProblem(
+                .amountTooHigh,
+                title: "Amount above the configured maximum",
+                detail:
+                    "amount \(request.amount) øre is above payment.maximumAmount (\(self.configuration.maximumAmount) "
+                    + "øre). Amounts are in øre: 129 kr is 12900."
+            )
+        }
+        let text = request.text ?? self.configuration.defaultText
+        guard !text.isEmpty, text.count <= 100,
+            !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw PaymentProblem(
+                .invalidRequest,
+                title: "Invalid text",
+                detail: "text must be 1-100 characters without control characters."
+            )
+        }
+        return orderId
+    }
+
+    /// Creates a payment, waits until its QR code is ready (or it failed), and returns it.
+    ///
+    /// The same request again returns the same payment (`created` false) without a second payment at Vipps; the same
+    /// reference with another body is a `reference-conflict`; a payment already in front of the customer gives
+    /// `payment-in-progress`.
+    public func create(_ request: PaymentRequest, caller: Caller = .daemon) async throws(PaymentProblem) -> (
+        payment: Payment, created: Bool
+    ) {
+        let orderId = try self.validate(request)
+        return try await self.withGate { () async throws(PaymentProblem) -> (payment: Payment, created: Bool) in
+            if let existing = try self.storeRead({
+                try self.store.record(reference: request.reference)
+            }) {
+                guard existing.fingerprint == request.fingerprint else {
+                    throw PaymentProblem(
+                        .referenceConflict,
+                        title: "Reference already used",
+                        detail:
+                            "A payment with reference \(request.reference) exists with a different amount or text. "
+                            + "Use a new reference for a new payment.",
+                        payment: existing.payment
+                    )
+                }
+                return (existing.payment, false)
+            }
+            if let busy = try self.storeRead({ try self.store.openRecords() }).first(where: {
+                $0.payment.state.isWithCustomer || self.isCapturing($0.payment)
+            }) {
+                throw PaymentProblem(
+                    .paymentInProgress,
+                    title: "Another payment is in progress",
+                    detail:
+                        "Payment \(busy.payment.reference) is still with the customer (\(busy.payment.state.rawValue)). "
+                        + "Cancel it or wait until it is final.",
+                    payment: busy.payment
+                )
+            }
+            let now = Date()
+            var record = PaymentStore.Record(
+                payment: Payment(
+                    reference: request.reference,
+                    orderId: orderId,
+                    amount: request.amount,
+                    text: request.text ?? self.configuration.defaultText,
+                    state: .initiating,
+                    settlement: self.configuration.settlement,
+                    createdAt: now,
+                    updatedAt: now,
+                    expiresAt: now.addingTimeInterval(Double(self.configuration.paymentLifetime.components.seconds))
+                ),
+                fingerprint: request.fingerprint
+            )
+            record = try await self.commit(record, isNew: true, caller: caller)
+            self.logger.info(
+                "Till asked for a payment",
+                metadata: [
+                    "message_id": "\(LogEvent.tillRequest.messageID)",
+                    "payment.reference": "\(request.reference)",
+                    "vipps.order_id": "\(orderId)",
+                    "payment.amount": "\(request.amount)",
+                    "caller.uid": "\(caller.uid.map(String.init) ?? "-")",
+                    "caller.pid": "\(caller.pid.map(String.init) ?? "-")",
+                ]
+            )
+            record = try await self.initiate(record)
+            return (record.payment, true)
+        }
+    }
+
+    /// Asks Vipps for the payment and draws its QR code. Called with the gate held, for new payments and for
+    /// payments a restart found in `initiating`.
+    func initiate(_ record: PaymentStore.Record) async throws(PaymentProblem) -> PaymentStore.Record {
+        var record = record
+        let payment = record.payment
+        let intent = try self.storeRead {
+            try self.store.beginIntent(
+                reference: payment.reference,
+                operation: .initiate,
+                sequence: 1,
+                requestId: RequestID.make(orderId: payment.orderId, operation: .initiate, sequence: 1),
+                amount: payment.amount,
+                at: Date()
+            )
+        }
+        let deadline = ContinuousClock.now.advanced(by: self.configuration.creationTimeout)
+        var delay = Duration.milliseconds(500)
+        var url = record.paymentURL
+        while url == nil {
+            do {
+                let initiated = try await self.vipps.initiate(
+                    PaymentInitiation(
+                        orderId: payment.orderId,
+                        amount: payment.amount,
+                        transactionText: payment.text,
+                        fallBackURL: self.configuration.fallBackURL,
+                        callbackPrefix: self.configuration.callbackPrefix
+                    )
+                )
+                self.noteVippsSuccess()
+                url = initiated.url
+            } catch {
+                await self.noteVippsFailure(error)
+                if error.outcomeUnknown || error.guidance.id == "duplicate-order-id" {
+                    // Vipps may have created it. If it did, its URL is lost: the customer never saw a code, so
+                    // cancel it rather than guess.
+                    switch await self.lookUpUnknownCreation(record) {
+                    case .notCreated:
+                        break
+                    case .created, .unknown:
+                        return try await self.fail(
+                            record,
+                            intent: intent,
+                            error: error,
+                            detail: "Vipps did not confirm the payment in time; it is being cancelled at Vipps."
+                        )
+                    }
+                } else if !error.isRetryable {
+                    return try await self.fail(record, intent: intent, error: error, detail: nil)
+                }
+                let now = ContinuousClock.now
+                guard now.advanced(by: delay) < deadline else {
+                    return try await self.fail(
+                        record,
+                        intent: intent,
+                        error: error,
+                        detail: "Vipps did not create the payment within \(self.configuration.creationTimeout)."
+                    )
+                }
+                try? await Task.sleep(for: error.retryAfter.map { max($0, delay) } ?? delay)
+                delay = min(delay * 2, .seconds(4))
+            }
+        }
+        guard let url else { return record }
+        record.paymentURL = url
+        try? self.store.finishIntent(intent.id, succeeded: true, outcome: "created", at: Date())
+        try self.storeRead { try self.store.saveQuietly(record) }
+        return try await self.showQR(record, deadline: deadline)
+    }
+
+    /// Gets the QR text (QR API or the landing-page URL itself), renders it, and puts the payment in front of the
+    /// customer.
+    func showQR(_ record: PaymentStore.Record, deadline: ContinuousClock.Instant) async throws(PaymentProblem)
+        -> PaymentStore.Record
+    {
+        var record = record
+        guard let url = record.paymentURL else { return record }
+        var text = url
+        if self.configuration.qrMode == .qrAPI {
+            var delay = Duration.milliseconds(500)
+            while true {
+                do {
+                    text = try await self.vipps.qrTarget(paymentURL: url).text
+                    self.noteVippsSuccess()
+                    break
+                } catch {
+                    await self.noteVippsFailure(error)
+                    if !error.isRetryable || ContinuousClock.now.advanced(by: delay) >= deadline {
+                        return try await self.failAndCancel(record, error: error)
+                    }
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(4))
+                }
+            }
+        }
+        let image: QRImage
+        do {
+            image = try QRRenderer.render(text, options: self.configuration.qrOptions)
+        } catch {
+            record.payment.error = PaymentError(
+                type: PaymentProblem(.internalError, title: "", detail: "").type,
+                code: "qr-rendering-failed",
+                title: "The QR code could not be drawn",
+                detail: error.message
+            )
+            return try await self.cancelAtVippsAndFail(record)
+        }
+        self.qrImages[record.payment.reference] = image.png
+        record.payment.qrText = text
+        record.payment.state = .awaitingScan
+        record = try await self.commit(record, log: .paymentCreated)
+        self.follow(record.payment.reference, after: self.configuration.pollInterval)
+        return record
+    }
+
+    enum CreationLookup { case notCreated, created, unknown }
+
+    /// After an initiate whose answer was lost: does the payment exist at Vipps?
+    func lookUpUnknownCreation(_ record: PaymentStore.Record) async -> CreationLookup {
+        do {
+            _ = try await self.vipps.details(orderId: record.payment.orderId)
+            return .created
+        } catch {
+            if error.kind == .http, error.guidance.id == "order-not-found" { return .notCreated }
+            return .unknown
+        }
+    }
+
+    /// Marks the payment failed because Vipps refused or could not be reached; if Vipps may hold the payment, it is
+    /// cancelled there (now, or by the poll loop once Vipps answers).
+    func fail(_ record: PaymentStore.Record, intent: PaymentIntent, error: VippsError, detail: String?)
+        async throws(PaymentProblem) -> PaymentStore.Record
+    {
+        var record = record
+        var paymentError = PaymentError(vipps: error)
+        if let detail { paymentError.detail = detail }
+        record.payment.error = paymentError
+        let mayExist = error.outcomeUnknown || error.guidance.id == "duplicate-order-id" || error.kind == .timeout
+        try? self.store.finishIntent(intent.id, succeeded: false, outcome: error.guidance.id, at: Date())
+        if mayExist {
+            return try await self.cancelAtVippsAndFail(record)
+        }
+        record.payment.state = .failed
+        return try await self.commit(record, log: .paymentFailed)
+    }
+
+    func failAndCancel(_ record: PaymentStore.Record, error: VippsError) async throws(PaymentProblem)
+        -> PaymentStore.Record
+    {
+        var record = record
+        record.payment.error = PaymentError(vipps: error)
+        return try await self.cancelAtVippsAndFail(record)
+    }
+
+    /// The payment exists (or may exist) at Vipps but can never be shown: cancel it there and end it `failed`.
+    func cancelAtVippsAndFail(_ record: PaymentStore.Record) async throws(PaymentProblem) -> PaymentStore.Record {
+        var record = record
+        record.cancelRequested = true
+        try self.storeRead { try self.store.saveQuietly(record) }
+        _ = try? await self.sendCancel(record)
+        record.payment.state = .failed
+        record = try await self.commit(record, log: .paymentFailed)
+        // The poll loop keeps following a failed payment with cancelRequested until Vipps confirms the cancel.
+        self.follow(record.payment.reference)
+        return record
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import Logging
+import QRRendering
+import VippsAPI
+
+/// What the till asks to create.
+public struct PaymentRequest: Sendable, Hashable {
+    public var reference: String
+    public var amount: Int
+    public var text: String?
+
+    public init(reference: String, amount: Int, text: String?) {
+        self.reference = reference
+        self.amount = amount
+        self.text = text
+    }
+
+    /// Tells a repeated request (same reference, same body: answered with the same payment) from a conflicting one.
+    var fingerprint: String {
+        "amount=\(self.amount);text=\(self.text ?? "")"
+    }
+}
+
+/// What the engine knows about its connection to Vipps, for `/v1/health`, `systemctl status` and the display.
+public struct VippsHealth: Sendable, Hashable {
+    public var reachable: Bool
+    public var lastSuccess: Date?
+    public var lastFailure: Date?
+    public var lastError: PaymentError?
+    public var consecutiveFailures: Int
+}
+
+/// The payment state machine: creates payments at Vipps, follows them by polling `/details`, captures, cancels and
+/// refunds, and writes every step to the ``PaymentStore`` before it is announced.
+///
+/// One actor owns all payment state; operations that span calls to Vipps hold ``AsyncGate`` so that a poll never
+/// acts on a payment a cancel or capture is in the middle of changing.
+public actor PaymentEngine {
+    public typealias Observer = @Sendable (PaymentEngineUpdate) async -> Void
+
+    let configuration: EngineConfiguration
+    let vipps: VippsClient
+    let store: PaymentStore
+    public let events: EventHub
+    let logger: Logger
+    let observer: Observer
+
+    var gate = AsyncGate()
+    /// Payments to follow, by reference, with when to poll each next.
+    var followed: [String: ContinuousClock.Instant] = [:]
+    var backoff: [String: Duration] = [:]
+    /// Rendered QR codes of payments awaiting a scan; rebuilt from `qrText` after a restart.
+    var qrImages: [String: [UInt8]] = [:]
+    var health = VippsHealth(reachable: true, consecutiveFailures: 0)
+    /// Updated on every turn of the poll loop, for the systemd watchdog.
+    public internal(set) var lastLoopTurn = ContinuousClock.now
+    /// Failed reservations seen per payment, to log each declined card once.
+    var declinedCards: [String: Int] = [:]
+    var recovered = false
+
+    public init(
+        configuration: EngineConfiguration,
+        vipps: VippsClient,
+        store: PaymentStore,
+        logger: Logger,
+        observer: @escaping Observer = { _ in }
+    ) {
+        self.configuration = configuration
+        self.vipps = vipps
+        self.store = store
+        self.events = EventHub(store: store)
+        self.logger = logger
+        self.observer = observer
+    }
+
+    // MARK: Reading
+
+    public func payment(reference: String) throws(PaymentProblem) -> Payment {
+        guard let record = try self.storeRead({ try self.store.record(reference: reference) })
+        else {
+            throw PaymentProblem(
+                .notFound,
+                title: "No such payment",
+                detail: "No payment has the reference \(reference)."
+            )
+        }
+        return record.payment
+    }
+
+    /// Payments that need the till: approved and not captured, or not final (for example open after a restart).
+    public func unsettledPayments() throws(PaymentProblem) -> [Payment] {
+        try self.storeRead { try self.store.openRecords() }.map(\.payment).filter(
+            \.isUnsettled
+        )
+    }
+
+    public func recentPayments(limit: Int = 50) throws(PaymentProblem) -> [Payment] {
+        try self.storeRead { try self.store.recentRecords(limit: limit) }.map(\.payment)
+    }
+
+    /// The QR code PNG while the payment waits for the customer.
+    public func qrImage(reference: String) -> [UInt8]? {
+        guard let record = try? self.store.record(reference: reference), record.payment.state.isWithCustomer else {
+            return nil
+        }
+        if let image = self.qrImages[reference] { return image }
+        guard let text = record.payment.qrText,
+            let image = try? QRRenderer.render(text, options: self.configuration.qrOptions)
+        else { return nil }
+        self.qrImages[reference] = image.png
+        return image.png
+    }
+
+    /// The payment the customer is dealing with right now, if any.
+    public func activePayment() -> Payment? {
+        (try? self.store.openRecords())?.map(\.payment).last { $0.state.isWithCustomer || self.isCapturing($0) }
+    }
+
+    public func vippsHealth() -> VippsHealth { self.health }
+
+    // MARK: Gate
+
+    func withGate<T: Sendable>(_ body: () async throws(PaymentProblem) -> T) async throws(PaymentProblem) -> T {
+        if !self.gate.enter() {
+            await withCheckedContinuation { self.gate.enqueue($0) }
+        }
+        defer { self.gate.leave() }
+        return try await body()
+    }
+
+    // MARK: Helpers shared by the operations
+
+    /// Runs a store call; a store failure becomes an `internal-error` problem and a journal entry.
+    func storeRead<T>(_ body: () throws -> T) throws(PaymentProblem) -> T {
+        do {
+            return try body()
+        } catch {
+            let message = (error as? StoreError)?.message ?? "\(error)"
+            self.logger.error(
+                "The payment database failed",
+                metadata: ["message_id": "\(LogEvent.storeRefused.messageID)", "store.error": "\(message)"]
+            )
+            throw PaymentProblem(.internalError, title: "Payment database error", detail: message)
+        }
+    }
+
+    /// Persists a change, then announces it to the event streams, the observer and the journal.
+    @discardableResult
+    func commit(
+        _ record: PaymentStore.Record,
+        isNew: Bool = false,
+        log: LogEvent? = nil,
+        caller: Caller? = nil
+    ) async throws(PaymentProblem) -> PaymentStore.Record {
+        var record = record
+        record.payment.final = record.payment.state.isFinal
+        record.payment.updatedAt = Date()
+        let event = try self.storeRead { try self.store.save(record, isNew: isNew) }
+        if let log {
+            self.logPayment(log, record.payment, caller: caller)
+        }
+        // In order, after the store: a listener never hears of a change that a crash could undo.
+        await self.events.publish(event)
+        await self.observer(.payment(record.payment))
+        return record
+    }
+
+    func logPayment(
+        _ event: LogEvent,
+        _ payment: Payment,
+        caller: Caller? = nil,
+        level: Logger.Level = .info,
+        extra: Logger.Metadata = [:]
+    ) {
+        var metadata: Logger.Metadata = [
+            "message_id": "\(event.messageID)",
+            "payment.reference": "\(payment.reference)",
+            "vipps.order_id": "\(payment.orderId)",
+            "payment.state": "\(payment.state.rawValue)",
+            "payment.amount": "\(payment.amount)",
+        ]
+        if payment.capturedAmount > 0 { metadata["payment.captured_amount"] = "\(payment.capturedAmount)" }
+        if payment.refundedAmount > 0 { metadata["payment.refunded_amount"] = "\(payment.refundedAmount)" }
+        if let caller, let uid = caller.uid, let pid = caller.pid {
+            metadata["caller.uid"] = "\(uid)"
+            metadata["caller.pid"] = "\(pid)"
+        }
+        if let error = payment.error {
+            metadata["payment.error"] = "\(error.code)"
+            if let vipps = error.vipps {
+                if let status = vipps.status { metadata["vipps.http_status"] = "\(status)" }
+                if let group = vipps.errorGroup { metadata["vipps.error_group"] = "\(group)" }
+                if let code = vipps.errorCode { metadata["vipps.error_code"] = "\(code)" }
+            }
+        }
+        metadata.merge(extra) { $1 }
+        self.logger.log(level: level, "\(Self.summary(event, payment))", metadata: metadata)
+    }
+
+    static func summary(_ event: LogEvent, _ payment: Payment) -> String {
+        let kroner = String(format: "%d.%02d NOK", payment.amount / 100, payment.amount % 100)
+        switch event {
+        case .paymentCreated: return "Payment \(payment.reference) of \(kroner) is waiting for the customer to scan"
+        case .paymentScanned: return "The customer opened payment \(payment.reference) in the Vipps app"
+        case .paymentAuthorized: return "The customer approved payment \(payment.reference); \(kroner) is reserved"
+        case .paymentCaptured: return "Captured \(payment.capturedAmount) øre of payment \(payment.reference)"
+        case .paymentRefunded:
+            return "Refunded; \(payment.refundedAmount) øre of payment \(payment.reference) returned in total"
+        case .paymentCancelled: return "Payment \(payment.reference) was cancelled before the customer approved"
+        case .paymentVoided: return "The reservation of payment \(payment.reference) was released (voided)"
+        case .paymentRejected: return "Payment \(payment.reference) was declined"
+        case .paymentExpired: return "Payment \(payment.reference) expired: the customer did not complete it in time"
+        case .paymentFailed: return "Payment \(payment.reference) could not be created"
+        case .cancelRacedApproval:
+            return "Payment \(payment.reference) was approved while the till cancelled it; the reservation was voided"
+        case .recoveryFoundOpenPayment:
+            return "After a restart, payment \(payment.reference) was still open; asking Vipps for the truth"
+        default: return "Payment \(payment.reference): \(payment.state.rawValue)"
+        }
+    }
+
+    func isCapturing(_ payment: Payment) -> Bool {
+        payment.state == .authorized && payment.settlement == .auto
+    }
+
+    func follow(_ reference: String, after delay: Duration = .zero) {
+        self.followed[reference] = ContinuousClock.now.advanced(by: delay)
+    }
+}
+
+/// What the engine tells the daemon (display, systemd status) as it happens.
+public enum PaymentEngineUpdate: Sendable {
+    case payment(Payment)
+    case vippsReachability(reachable: Bool, error: PaymentError?)
+}

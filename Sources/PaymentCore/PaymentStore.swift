@@ -1,0 +1,431 @@
+import Foundation
+import GRDB
+
+/// Why the state store could not be used. The daemon refuses to start rather than guess.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case cannotOpen = "cannot-open"
+        case corrupt
+        case missing
+        case writeFailed = "write-failed"
+    }
+
+    public var kind: Kind
+    public var message: String
+    public var description: String { self.message }
+}
+
+/// A call to Vipps that moves money, written down before it is sent (write-ahead), so a crash between sending it and
+/// hearing the answer leaves a note of what to finish.
+public struct PaymentIntent: Sendable, Hashable {
+    public enum Operation: String, Sendable, Hashable, Codable {
+        case initiate, capture, cancel, refund
+    }
+
+    public var id: Int64
+    public var reference: String
+    public var operation: Operation
+    /// 1 for the first capture (or refund) of a payment, 2 for the second partial one, and so on.
+    public var sequence: Int
+    /// The `X-Request-Id`, derived from the orderId, the operation and the sequence: the same on every retry.
+    public var requestId: String
+    public var amount: Int?
+    public var createdAt: Date
+}
+
+/// The durable record of every payment, every state change and every intent: SQLite through GRDB, in WAL mode with
+/// `synchronous=FULL`, so a change that was announced survives a power cut.
+public final class PaymentStore: Sendable {
+    /// The file name inside the state directory.
+    public static let fileName = "qrpayd.sqlite"
+    /// Written next to the database once it exists; if the database is gone but this is here, data was lost.
+    public static let markerName = "qrpayd.sqlite.created"
+
+    let database: DatabaseQueue
+    public let path: String
+
+    /// Opens (or on first start creates) the store in `directory`.
+    ///
+    /// - Throws: ``StoreError`` if the database is unreadable, fails its integrity check, or has vanished although
+    ///   this directory had one before.
+    public init(directory: String) throws(StoreError) {
+        let path = (directory as NSString).appendingPathComponent(Self.fileName)
+        let marker = (directory as NSString).appendingPathComponent(Self.markerName)
+        let fileManager = FileManager.default
+        if !fileManager.fileExists(atPath: path) && fileManager.fileExists(atPath: marker) {
+            throw StoreError(
+                kind: .missing,
+                message:
+                    "The payment database \(path) is missing, but this state directory had one. qrpayd will not start "
+                    + "with an empty store, because payments that were open would be forgotten. Restore the file from "
+                    + "a backup, or, if you are sure nothing was open, remove \(marker) to start afresh."
+            )
+        }
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(5)
+        configuration.label = "qrpayd.store"
+        configuration.prepareDatabase { db in
+            // Every commit reaches the disk before the change is announced.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            self.database = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(kind: .cannotOpen, message: "Cannot open the payment database \(path): \(error).")
+        }
+        self.path = path
+        do {
+            let check = try self.database.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            guard check == ["ok"] else {
+                throw StoreError(
+                    kind: .corrupt,
+                    message:
+                        "The payment database \(path) is damaged (\(check.prefix(3).joined(separator: "; "))). "
+                        + "qrpayd will not guess what it held. Keep the file for inspection, restore a backup, and use "
+                        + "`qrpayctl` against Vipps to settle payments that were open."
+                )
+            }
+            try Self.migrator.migrate(self.database)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(
+                kind: .corrupt,
+                message:
+                    "The payment database \(path) cannot be read (\(error)). qrpayd will not guess what it held. Keep "
+                    + "the file for inspection and restore a backup."
+            )
+        }
+        if !fileManager.fileExists(atPath: marker) {
+            fileManager.createFile(
+                atPath: marker,
+                contents: Data("qrpayd state directory\n".utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: payments, events, intents") { db in
+            try db.create(table: "payment") { table in
+                table.primaryKey("reference", .text)
+                table.column("orderId", .text).notNull().unique()
+                table.column("state", .text).notNull()
+                table.column("final", .boolean).notNull()
+                table.column("createdAt", .datetime).notNull()
+                table.column("updatedAt", .datetime).notNull()
+                table.column("fingerprint", .text).notNull()
+                table.column("paymentURL", .text)
+                table.column("cancelRequested", .boolean).notNull().defaults(to: false)
+                table.column("payload", .jsonText).notNull()
+            }
+            try db.create(index: "payment_open", on: "payment", columns: ["final", "state"])
+            try db.create(table: "event") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("reference", .text).notNull()
+                table.column("state", .text).notNull()
+                table.column("createdAt", .datetime).notNull()
+                table.column("payload", .jsonText).notNull()
+            }
+            try db.create(table: "intent") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("reference", .text).notNull().references("payment", onDelete: .restrict)
+                table.column("operation", .text).notNull()
+                table.column("sequence", .integer).notNull()
+                table.column("requestId", .text).notNull()
+                table.column("amount", .integer)
+                table.column("status", .text).notNull()
+                table.column("createdAt", .datetime).notNull()
+                table.column("finishedAt", .datetime)
+                table.column("outcome", .text)
+                table.uniqueKey(["reference", "operation", "sequence"])
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Payments and events
+
+    /// The stored form of a payment: the till's view plus what only the daemon needs.
+    public struct Record: Sendable, Hashable {
+        public var payment: Payment
+        /// A digest of the creating request, to tell a retry from a different payment with the same reference.
+        public var fingerprint: String
+        /// Vipps' landing-page URL, kept to ask the QR API again after a restart.
+        public var paymentURL: String?
+        /// The till asked to cancel; qrpayd keeps at it until Vipps confirms.
+        public var cancelRequested: Bool
+
+        public init(payment: Payment, fingerprint: String, paymentURL: String? = nil, cancelRequested: Bool = false) {
+            self.payment = payment
+            self.fingerprint = fingerprint
+            self.paymentURL = paymentURL
+            self.cancelRequested = cancelRequested
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// Writes the record and appends its event in one transaction; returns the event.
+    @discardableResult
+    public func save(_ record: Record, isNew: Bool = false) throws(StoreError) -> PaymentEvent {
+        do {
+            return try self.database.write { db -> PaymentEvent in
+                let payload = String(decoding: try Self.encoder.encode(record.payment), as: UTF8.self)
+                let arguments: StatementArguments = [
+                    record.payment.reference, record.payment.orderId, record.payment.state.rawValue,
+                    record.payment.final, record.payment.createdAt, record.payment.updatedAt, record.fingerprint,
+                    record.paymentURL, record.cancelRequested, payload,
+                ]
+                if isNew {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO payment (reference, orderId, state, final, createdAt, updatedAt, fingerprint,
+                                paymentURL, cancelRequested, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: arguments
+                    )
+                } else {
+                    try db.execute(
+                        sql: """
+                            UPDATE payment SET orderId = ?2, state = ?3, final = ?4, createdAt = ?5, updatedAt = ?6,
+                                fingerprint = ?7, paymentURL = ?8, cancelRequested = ?9, payload = ?10
+                            WHERE reference = ?1
+                            """,
+                        arguments: arguments
+                    )
+                }
+                try db.execute(
+                    sql: "INSERT INTO event (reference, state, createdAt, payload) VALUES (?, ?, ?, ?)",
+                    arguments: [
+                        record.payment.reference, record.payment.state.rawValue, record.payment.updatedAt, payload,
+                    ]
+                )
+                return PaymentEvent(id: db.lastInsertedRowID, payment: record.payment)
+            }
+        } catch {
+            throw StoreError(kind: .writeFailed, message: "Cannot write payment \(record.payment.reference): \(error).")
+        }
+    }
+
+    /// Updates the record without announcing anything (internal bookkeeping such as `cancelRequested`).
+    public func saveQuietly(_ record: Record) throws(StoreError) {
+        do {
+            try self.database.write { db in
+                try db.execute(
+                    sql: "UPDATE payment SET cancelRequested = ?, paymentURL = ? WHERE reference = ?",
+                    arguments: [record.cancelRequested, record.paymentURL, record.payment.reference]
+                )
+            }
+        } catch {
+            throw StoreError(kind: .writeFailed, message: "Cannot write payment \(record.payment.reference): \(error).")
+        }
+    }
+
+    public func record(reference: String) throws(StoreError) -> Record? {
+        try self.records(sql: "SELECT * FROM payment WHERE reference = ?", arguments: [reference]).first
+    }
+
+    /// Payments qrpayd must still follow: not final, or with an intent that never finished.
+    public func openRecords() throws(StoreError) -> [Record] {
+        try self.records(
+            sql: """
+                SELECT * FROM payment WHERE final = 0
+                   OR reference IN (SELECT reference FROM intent WHERE status = 'pending')
+                ORDER BY createdAt
+                """,
+            arguments: []
+        )
+    }
+
+    /// The newest payments first.
+    public func recentRecords(limit: Int) throws(StoreError) -> [Record] {
+        try self.records(sql: "SELECT * FROM payment ORDER BY createdAt DESC LIMIT ?", arguments: [limit])
+    }
+
+    private func records(sql: String, arguments: StatementArguments) throws(StoreError) -> [Record] {
+        do {
+            return try self.database.read { db in
+                try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    let payload: String = row["payload"]
+                    return Record(
+                        payment: try Self.decoder.decode(Payment.self, from: Data(payload.utf8)),
+                        fingerprint: row["fingerprint"],
+                        paymentURL: row["paymentURL"],
+                        cancelRequested: row["cancelRequested"]
+                    )
+                }
+            }
+        } catch {
+            throw StoreError(kind: .corrupt, message: "Cannot read payments from \(self.path): \(error).")
+        }
+    }
+
+    /// Events after `id`, oldest first, for SSE replay.
+    public func events(after id: Int64, limit: Int = 1000) throws(StoreError) -> [PaymentEvent] {
+        do {
+            return try self.database.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT id, payload FROM event WHERE id > ? ORDER BY id LIMIT ?",
+                    arguments: [id, limit]
+                )
+                .map { row in
+                    let payload: String = row["payload"]
+                    return PaymentEvent(
+                        id: row["id"],
+                        payment: try Self.decoder.decode(Payment.self, from: Data(payload.utf8))
+                    )
+                }
+            }
+        } catch {
+            throw StoreError(kind: .corrupt, message: "Cannot read events from \(self.path): \(error).")
+        }
+    }
+
+    /// The id of the newest event (0 when there is none).
+    public func lastEventID() throws(StoreError) -> Int64 {
+        do {
+            return try self.database.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event") ?? 0 }
+        } catch {
+            throw StoreError(kind: .corrupt, message: "Cannot read events from \(self.path): \(error).")
+        }
+    }
+
+    // MARK: Intents
+
+    /// Writes an intent down before the call is made. Asking again for the same (reference, operation, sequence)
+    /// returns the intent already written, so a retry reuses its `X-Request-Id`.
+    public func beginIntent(
+        reference: String,
+        operation: PaymentIntent.Operation,
+        sequence: Int,
+        requestId: String,
+        amount: Int?,
+        at date: Date
+    ) throws(StoreError) -> PaymentIntent {
+        do {
+            return try self.database.write { db in
+                if let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT * FROM intent WHERE reference = ? AND operation = ? AND sequence = ?",
+                    arguments: [reference, operation.rawValue, sequence]
+                ) {
+                    return try Self.intent(row)
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO intent (reference, operation, sequence, requestId, amount, status, createdAt)
+                        VALUES (?, ?, ?, ?, ?, 'pending', ?)
+                        """,
+                    arguments: [reference, operation.rawValue, sequence, requestId, amount, date]
+                )
+                return PaymentIntent(
+                    id: db.lastInsertedRowID,
+                    reference: reference,
+                    operation: operation,
+                    sequence: sequence,
+                    requestId: requestId,
+                    amount: amount,
+                    createdAt: date
+                )
+            }
+        } catch {
+            throw StoreError(kind: .writeFailed, message: "Cannot record the \(operation) of \(reference): \(error).")
+        }
+    }
+
+    /// Marks an intent done (`succeeded`) or abandoned (`failed`, with what Vipps said).
+    public func finishIntent(_ id: Int64, succeeded: Bool, outcome: String?, at date: Date) throws(StoreError) {
+        do {
+            try self.database.write { db in
+                try db.execute(
+                    sql: "UPDATE intent SET status = ?, outcome = ?, finishedAt = ? WHERE id = ?",
+                    arguments: [succeeded ? "done" : "failed", outcome, date, id]
+                )
+            }
+        } catch {
+            throw StoreError(kind: .writeFailed, message: "Cannot record the outcome of intent \(id): \(error).")
+        }
+    }
+
+    public func pendingIntents(reference: String? = nil) throws(StoreError) -> [PaymentIntent] {
+        do {
+            return try self.database.read { db in
+                let rows: [Row]
+                if let reference {
+                    rows = try Row.fetchAll(
+                        db,
+                        sql: "SELECT * FROM intent WHERE status = 'pending' AND reference = ? ORDER BY id",
+                        arguments: [reference]
+                    )
+                } else {
+                    rows = try Row.fetchAll(db, sql: "SELECT * FROM intent WHERE status = 'pending' ORDER BY id")
+                }
+                return try rows.map(Self.intent)
+            }
+        } catch {
+            throw StoreError(kind: .corrupt, message: "Cannot read intents from \(self.path): \(error).")
+        }
+    }
+
+    /// The next sequence number for `operation` on `reference` (1 for the first).
+    public func nextSequence(reference: String, operation: PaymentIntent.Operation) throws(StoreError) -> Int {
+        do {
+            return try self.database.read { db in
+                (try Int.fetchOne(
+                    db,
+                    sql: "SELECT MAX(sequence) FROM intent WHERE reference = ? AND operation = ?",
+                    arguments: [reference, operation.rawValue]
+                ) ?? 0) + 1
+            }
+        } catch {
+            throw StoreError(kind: .corrupt, message: "Cannot read intents from \(self.path): \(error).")
+        }
+    }
+
+    /// The sum of refunds that succeeded since `date`, for the daily refund cap.
+    public func refundedAmount(since date: Date) throws(StoreError) -> Int {
+        do {
+            return try self.database.read { db in
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COALESCE(SUM(amount), 0) FROM intent WHERE operation = 'refund' AND status != 'failed' AND createdAt >= ?",
+                    arguments: [date]
+                ) ?? 0
+            }
+        } catch {
+            throw StoreError(kind: .corrupt, message: "Cannot read intents from \(self.path): \(error).")
+        }
+    }
+
+    private static func intent(_ row: Row) throws -> PaymentIntent {
+        let operation: String = row["operation"]
+        guard let parsed = PaymentIntent.Operation(rawValue: operation) else {
+            throw StoreError(kind: .corrupt, message: "Unknown intent operation \(operation).")
+        }
+        return PaymentIntent(
+            id: row["id"],
+            reference: row["reference"],
+            operation: parsed,
+            sequence: row["sequence"],
+            requestId: row["requestId"],
+            amount: row["amount"],
+            createdAt: row["createdAt"]
+        )
+    }
+}

@@ -1,0 +1,23 @@
+import ServiceLifecycle
+
+/// A long-running loop as a `Service`: cancelled when the group shuts down gracefully.
+struct LoopService: Service {
+    let name: String
+    let body: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await self.body()
+        }
+    }
+}
+
+/// Runs `onShutdown` as soon as graceful shutdown begins. Listed last, so the group reaches it first.
+struct ShutdownAnnouncer: Service {
+    let onShutdown: @Sendable () async -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await self.onShutdown()
+    }
+}

@@ -1,0 +1,241 @@
+import AsyncHTTPClient
+import ControlAPI
+import CustomerDisplay
+import Foundation
+import Logging
+import PaymentCore
+import ServiceLifecycle
+import SystemdSupport
+import UnixSignals
+import VippsAPI
+
+/// The composition root shared by `qrpayd`'s `main`, demo mode and the tests: builds every part from the
+/// configuration and runs them in one `ServiceGroup` until SIGTERM or SIGINT.
+public enum Daemon {
+    public static let version = "0.4.0"
+
+    public struct Options: Sendable {
+        public var configuration: DaemonConfiguration
+        /// Overrides the configured control socket: a descriptor from socket activation, or another path.
+        public var listener: ControlServer.Listener?
+        public var notifier: ServiceManagerNotifier
+        /// Called once the daemon is ready: recovery done and the control socket accepting.
+        public var onReady: @Sendable () async -> Void
+        /// Called with the customer display's port once it listens.
+        public var onDisplayListening: @Sendable (Int) async -> Void
+        public var gracefulShutdownSignals: [UnixSignal]
+
+        public init(
+            configuration: DaemonConfiguration,
+            listener: ControlServer.Listener? = nil,
+            notifier: ServiceManagerNotifier = ServiceManagerNotifier(),
+            onReady: @escaping @Sendable () async -> Void = {},
+            onDisplayListening: @escaping @Sendable (Int) async -> Void = { _ in },
+            gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+        ) {
+            self.configuration = configuration
+            self.listener = listener
+            self.notifier = notifier
+            self.onReady = onReady
+            self.onDisplayListening = onDisplayListening
+            self.gracefulShutdownSignals = gracefulShutdownSignals
+        }
+    }
+
+    /// Runs the daemon until it is shut down.
+    ///
+    /// Start-up order is what makes a crash safe: open the store (refuse to start if it is damaged), reconcile every
+    /// open payment with Vipps, and only then open the control socket and tell systemd `READY=1`.
+    public static func run(_ options: Options, logger: Logger) async throws {
+        let configuration = options.configuration
+        let notifier = options.notifier
+        logger.notice(
+            "qrpayd starting",
+            metadata: [
+                "message_id": "\(LogEvent.daemonStarted.messageID)",
+                "qrpayd.version": "\(Self.version)",
+                "vipps.environment": "\(configuration.environment)",
+                "vipps.msn": "\(configuration.credentials.merchantSerialNumber)",
+                "payment.settlement": "\(configuration.engine.settlement.rawValue)",
+                "qr.mode": "\(configuration.engine.qrMode.rawValue)",
+                "state.directory": "\(configuration.stateDirectory)",
+            ]
+        )
+        notifier.status("Opening the payment database")
+        let store: PaymentStore
+        do {
+            store = try PaymentStore(directory: configuration.stateDirectory)
+        } catch {
+            logger.critical(
+                "qrpayd refuses to start: the payment database cannot be trusted",
+                metadata: ["message_id": "\(LogEvent.storeRefused.messageID)", "store.error": "\(error.message)"]
+            )
+            throw error
+        }
+
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: VippsClient.httpClientConfiguration()
+        )
+        do {
+            try await self.run(options, store: store, httpClient: httpClient, logger: logger)
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+
+    private static func run(_ options: Options, store: PaymentStore, httpClient: HTTPClient, logger: Logger)
+        async throws
+    {
+        let configuration = options.configuration
+        let notifier = options.notifier
+        let vipps = VippsClient(
+            httpClient: httpClient,
+            configuration: .init(
+                environment: configuration.environment,
+                credentials: configuration.credentials,
+                systemInfo: VippsSystemInfo(version: Self.version, pluginVersion: Self.version),
+                requestTimeout: configuration.requestTimeout
+            ),
+            logger: logger
+        )
+        let feed = DisplayFeed()
+        let display = DisplayBridge(feed: feed)
+        let status = StatusReporter(notifier: notifier)
+        let engine = PaymentEngine(configuration: configuration.engine, vipps: vipps, store: store, logger: logger) {
+            update in
+            await display.handle(update)
+            await status.handle(update)
+        }
+
+        notifier.status("Reconciling open payments with Vipps")
+        await engine.recover()
+
+        let displayPort = DisplayPort()
+        let health: @Sendable () async -> HealthReport = {
+            await Self.health(
+                engine: engine,
+                vipps: vipps,
+                configuration: configuration,
+                store: store,
+                feed: feed,
+                displayPort: await displayPort.value
+            )
+        }
+        let listener = options.listener ?? .path(configuration.controlSocketPath, mode: configuration.controlSocketMode)
+        var services: [any Service] = [
+            LoopService(name: "access-token") { await vipps.tokens.refreshLoop() },
+            LoopService(name: "poll-loop") { await engine.runPollLoop() },
+        ]
+        if configuration.displayEnabled {
+            services.append(
+                CustomerDisplayServer(
+                    settings: configuration.display,
+                    feed: feed,
+                    qrImage: { reference in await engine.qrImage(reference: reference) },
+                    logger: logger
+                ) { port in
+                    await displayPort.set(port)
+                    await options.onDisplayListening(port)
+                }
+            )
+        }
+        services.append(
+            ControlServer(listener: listener, engine: engine, health: health, version: Self.version, logger: logger) {
+                await status.publish()
+                notifier.ready(status: await status.text())
+                logger.notice(
+                    "qrpayd is ready for the till",
+                    metadata: ["control.listener": "\(Self.describe(listener))"]
+                )
+                await options.onReady()
+            }
+        )
+        if let interval = notifier.watchdogInterval {
+            let pollInterval = configuration.engine.pollInterval
+            services.append(
+                WatchdogService(
+                    notifier: notifier,
+                    interval: interval,
+                    isHealthy: {
+                        // The poll loop turns several times a second; a loop stuck for long is not making progress.
+                        let turn = await engine.lastLoopTurn
+                        return ContinuousClock.now - turn < max(interval / 2, pollInterval * 5)
+                    },
+                    logger: logger
+                )
+            )
+        }
+        services.append(
+            ShutdownAnnouncer {
+                notifier.stopping()
+                logger.notice("qrpayd stopping", metadata: ["message_id": "\(LogEvent.daemonStopping.messageID)"])
+                await engine.events.finishAll()
+            }
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: options.gracefulShutdownSignals,
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+
+    static func describe(_ listener: ControlServer.Listener) -> String {
+        switch listener {
+        case .path(let path, _): path
+        case .inherited(let fd): "socket-activated fd \(fd)"
+        }
+    }
+
+    static func health(
+        engine: PaymentEngine,
+        vipps: VippsClient,
+        configuration: DaemonConfiguration,
+        store: PaymentStore,
+        feed: DisplayFeed,
+        displayPort: Int?
+    ) async -> HealthReport {
+        let vippsHealth = await engine.vippsHealth()
+        let tokenValidUntil = await vipps.tokens.validUntil
+        let environment: String
+        switch configuration.environment {
+        case .test: environment = "test"
+        case .production: environment = "production"
+        case .custom(let baseURL, let isTest): environment = "\(isTest ? "test" : "production") via \(baseURL)"
+        }
+        let writable = FileManager.default.isWritableFile(atPath: configuration.stateDirectory)
+        let displayReport =
+            configuration.displayEnabled
+            ? HealthReport.Display(
+                listening: displayPort != nil,
+                url: displayPort.map { "http://\(configuration.display.host):\($0)/" },
+                connectedPages: await feed.subscriberCount
+            ) : nil
+        let degraded = !vippsHealth.reachable || !writable || (configuration.displayEnabled && displayPort == nil)
+        return HealthReport(
+            status: degraded ? .degraded : .ok,
+            version: Self.version,
+            vipps: .init(
+                reachable: vippsHealth.reachable,
+                environment: environment,
+                tokenValidUntil: tokenValidUntil,
+                lastError: vippsHealth.consecutiveFailures > 0 ? vippsHealth.lastError : nil,
+                lastSuccess: vippsHealth.lastSuccess
+            ),
+            activePayment: await engine.activePayment(),
+            display: displayReport,
+            store: .init(path: store.path, writable: writable)
+        )
+    }
+}
+
+/// The display's port, known once it listens (port 0 in tests).
+actor DisplayPort {
+    private(set) var value: Int?
+    func set(_ port: Int) { self.value = port }
+}

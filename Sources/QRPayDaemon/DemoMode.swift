@@ -1,0 +1,81 @@
+import CustomerDisplay
+import Foundation
+import Logging
+import SystemdSupport
+import VippsSimulator
+
+/// `qrpayd --demo`: the daemon, the customer display and an embedded Vipps simulator whose customer scans and approves
+/// every payment by itself, in a temporary state directory. One command on a fresh machine shows the whole flow.
+public enum DemoMode {
+    public static func run(overrides: [String: String]) async throws {
+        LoggingBootstrap.bootstrap(identifier: "qrpayd-demo", logLevel: .info)
+        let logger = Logger(label: "qrpayd.demo")
+        let stateDirectory =
+            overrides["state.directory"]
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("qrpayd-demo-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        let socket =
+            overrides["control.socketPath"] ?? (stateDirectory as NSString).appendingPathComponent("control.sock")
+
+        var simulatorConfiguration = VippsSimulatorConfiguration.demo
+        simulatorConfiguration.autoCustomer = .init(openAfter: .seconds(4), approveAfter: .seconds(8))
+        // The simulator logs every poll at info; the demo shows the daemon's story instead.
+        var simulatorLogger = Logger(label: "vipps-sim")
+        simulatorLogger.logLevel = .warning
+        let simulator = VippsSimulator(configuration: simulatorConfiguration, logger: simulatorLogger)
+        let unit = VippsSimulatorConfiguration.demoSalesUnit
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await simulator.run(host: "127.0.0.1", port: 0) { port in continuation.yield(port) }
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { return }
+            let assets =
+                FileManager.default.fileExists(atPath: "assets/display/index.html")
+                ? FileManager.default.currentDirectoryPath + "/assets/display" : nil
+            var settings = [
+                "vipps.environment": "test",
+                "vipps.baseURL": "http://127.0.0.1:\(port)",
+                "vipps.clientId": unit.clientID,
+                "vipps.merchantSerialNumber": unit.msn,
+                "payment.orderIdPrefix": "demo-",
+                "state.directory": stateDirectory,
+                "control.socketPath": socket,
+                "display.shopName": "qrpayd demo",
+            ]
+            if let assets { settings["display.assetsDirectory"] = assets }
+            let environment = [
+                "VIPPS_CLIENT_SECRET": unit.clientSecret,
+                "VIPPS_SUBSCRIPTION_KEY": unit.subscriptionKey,
+            ]
+            let reader = try await DaemonConfiguration.reader(
+                file: nil,
+                overrides: settings,
+                environment: environment,
+                readsFile: false
+            )
+            let configuration = try DaemonConfiguration(config: reader, environment: environment)
+            let options = Daemon.Options(
+                configuration: configuration,
+                onReady: {
+                    print(
+                        """
+
+                        qrpayd demo is running against a built-in Vipps simulator (no real money).
+                          Customer screen:  http://127.0.0.1:\(configuration.display.port)/
+                          Take a payment:   swift run qrpayctl --socket \(socket) pay demo-1 12900 --wait
+                          Follow events:    swift run qrpayctl --socket \(socket) watch
+                          Or with curl:     curl --unix-socket \(socket) http://localhost/v1/health
+                        The simulated customer scans after 4 s and approves after 8 s. Stop with Ctrl-C.
+
+                        """
+                    )
+                }
+            )
+            try await Daemon.run(options, logger: logger)
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Reads the two secrets (client secret and subscription key) without ever logging or echoing them.
+///
+/// In order: systemd credentials (`$CREDENTIALS_DIRECTORY/vipps-client-secret`, `.../vipps-subscription-key`, set up by
+/// `LoadCredential=`), then a file named by `vipps.clientSecretFile` / `vipps.subscriptionKeyFile` (which must not be
+/// readable by group or others), then the environment (`VIPPS_CLIENT_SECRET`, `VIPPS_SUBSCRIPTION_KEY`).
+public enum Secrets {
+    public static let clientSecretCredential = "vipps-client-secret"
+    public static let subscriptionKeyCredential = "vipps-subscription-key"
+
+    /// Where a secret came from, for `qrpayctl doctor` and the start-up log (never the value).
+    public enum Source: Sendable, Hashable, CustomStringConvertible {
+        case credential(String)
+        case file(String)
+        case environment(String)
+
+        public var description: String {
+            switch self {
+            case .credential(let name): "systemd credential \(name)"
+            case .file(let path): "file \(path)"
+            case .environment(let name): "environment variable \(name)"
+            }
+        }
+    }
+
+    public struct Secret: Sendable, Hashable, CustomStringConvertible {
+        public let value: String
+        public let source: Source
+        public var description: String { "[secret from \(self.source)]" }
+    }
+
+    static func load(
+        key: String,
+        credential: String,
+        file: String?,
+        environmentName: String,
+        environment: [String: String]
+    ) throws(ConfigurationError) -> Secret {
+        if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
+            let path = (directory as NSString).appendingPathComponent(credential)
+            if FileManager.default.fileExists(atPath: path) {
+                return Secret(value: try self.read(path, key: key, checkMode: false), source: .credential(credential))
+            }
+        }
+        if let file, !file.isEmpty {
+            return Secret(value: try self.read(file, key: key, checkMode: true), source: .file(file))
+        }
+        if let value = environment[environmentName], !value.isEmpty {
+            return Secret(
+                value: value.trimmingCharacters(in: .whitespacesAndNewlines),
+                source: .environment(environmentName)
+            )
+        }
+        throw ConfigurationError(
+            key: key,
+            "is not set. Install it as the systemd credential '\(credential)' (LoadCredential=\(credential):/etc/qrpayd/"
+                + "credentials/\(credential)), or name a file with \(key)File, or set \(environmentName)."
+        )
+    }
+
+    private static func read(_ path: String, key: String, checkMode: Bool) throws(ConfigurationError) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw ConfigurationError(key: key, "cannot read \(path): \(String(cString: strerror(errno))).")
+        }
+        if checkMode, info.st_mode & 0o077 != 0 {
+            throw ConfigurationError(
+                key: key,
+                "\(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                    + "run `chmod 600 \(path)`."
+            )
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(key: key, "cannot read \(path).")
+        }
+        let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !value.isEmpty else {
+            throw ConfigurationError(key: key, "\(path) is empty.")
+        }
+        guard !value.contains(where: { $0.isNewline || $0 == "\0" }), value.count <= 512 else {
+            throw ConfigurationError(key: key, "\(path) must hold the secret alone on one line.")
+        }
+        return value
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import ControlAPI
+import Foundation
+import Logging
+import QRPayDaemon
+import SystemdSupport
+import VippsAPI
+
+/// The payment daemon. Under systemd it is started by `qrpayd.service` (socket-activated by `qrpayd.socket`);
+/// `qrpayd --demo` runs the whole product on one machine against an embedded Vipps simulator.
+@main
+struct QRPayd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qrpayd",
+        abstract: "Vipps QR payment daemon for a customer-facing point-of-sale box.",
+        version: Daemon.version
+    )
+
+    @Option(help: "The JSON configuration file (default /etc/qrpayd/qrpayd.json, or $QRPAYD_CONFIG).")
+    var config: String?
+
+    @Option(help: "Bind the till's control socket at this path (instead of control.socketPath).")
+    var controlSocket: String?
+
+    @Option(help: "Keep the payment database in this directory (instead of state.directory).")
+    var stateDirectory: String?
+
+    @Flag(help: "Run against an embedded Vipps simulator with a temporary state directory: no keys needed.")
+    var demo = false
+
+    @Flag(help: "Check the configuration and exit.")
+    var checkConfig = false
+
+    func run() async throws {
+        // Taken before anything else can spawn a child that would inherit them.
+        let activated = try SocketActivation.listeningFileDescriptors()
+        SocketActivation.unsetEnvironment()
+        var environment = ProcessInfo.processInfo.environment
+        var overrides: [String: String] = [:]
+        if let controlSocket { overrides["control.socketPath"] = controlSocket }
+        if let stateDirectory { overrides["state.directory"] = stateDirectory }
+
+        if self.demo {
+            try await DemoMode.run(overrides: overrides)
+            return
+        }
+        environment["QRPAYD_CONFIG"] = environment["QRPAYD_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let configuration: DaemonConfiguration
+        do {
+            let reader = try await DaemonConfiguration.reader(
+                file: self.config,
+                overrides: overrides,
+                environment: environment
+            )
+            configuration = try DaemonConfiguration(config: reader, environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("qrpayd: configuration error: \(error)\n".utf8))
+            // EX_CONFIG: the unit does not restart on it (RestartPreventExitStatus=78).
+            throw ExitCode(78)
+        }
+        if self.checkConfig {
+            print(
+                "Configuration OK (\(configuration.environment), MSN \(configuration.credentials.merchantSerialNumber))."
+            )
+            return
+        }
+        LoggingBootstrap.bootstrap(
+            identifier: "qrpayd",
+            logLevel: Logger.Level(rawValue: configuration.logLevel) ?? .info
+        )
+        let logger = Logger(label: "qrpayd")
+        let listener: ControlServer.Listener? = activated.first.map { .inherited(fd: $0.fd) } ?? nil
+        do {
+            try await Daemon.run(
+                Daemon.Options(configuration: configuration, listener: self.controlSocket == nil ? listener : nil),
+                logger: logger
+            )
+        } catch {
+            logger.critical("qrpayd stopped", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}

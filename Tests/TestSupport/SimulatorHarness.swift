@@ -1,0 +1,71 @@
+import AsyncHTTPClient
+import Logging
+import VippsAPI
+import VippsSimulator
+
+/// A simulator on a loopback port and a real client pointed at it, for the length of one test.
+public struct SimulatorHarness: Sendable {
+    public let simulator: VippsSimulator
+    public let port: Int
+    public let httpClient: HTTPClient
+
+    public var baseURL: String { "http://127.0.0.1:\(self.port)" }
+
+    /// Credentials of the simulator's demo sales unit.
+    public static let demoCredentials = VippsCredentials(
+        clientID: VippsSimulatorConfiguration.demoSalesUnit.clientID,
+        clientSecret: VippsSimulatorConfiguration.demoSalesUnit.clientSecret,
+        subscriptionKey: VippsSimulatorConfiguration.demoSalesUnit.subscriptionKey,
+        merchantSerialNumber: VippsSimulatorConfiguration.demoSalesUnit.msn
+    )
+
+    public func makeClient(
+        credentials: VippsCredentials = SimulatorHarness.demoCredentials,
+        requestTimeout: Duration = .seconds(5)
+    ) -> VippsClient {
+        VippsClient(
+            httpClient: self.httpClient,
+            configuration: .init(
+                environment: .custom(baseURL: self.baseURL, isTest: true),
+                credentials: credentials,
+                systemInfo: VippsSystemInfo(version: "test", pluginVersion: "test"),
+                requestTimeout: requestTimeout
+            ),
+            logger: Logger(label: "test.vipps")
+        )
+    }
+
+    /// Runs `body` with a simulator listening on 127.0.0.1 and an HTTP client; both are shut down afterwards.
+    public static func run<T: Sendable>(
+        _ configuration: VippsSimulatorConfiguration = .demo,
+        _ body: @Sendable (SimulatorHarness) async throws -> T
+    ) async throws -> T {
+        let simulator = VippsSimulator(configuration: configuration, logger: Logger(label: "test.sim"))
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: VippsClient.httpClientConfiguration()
+        )
+        do {
+            let result = try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await simulator.run(host: "127.0.0.1", port: 0) { port in portContinuation.yield(port) }
+                    return nil
+                }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else { throw HarnessError.simulatorDidNotStart }
+                let harness = SimulatorHarness(simulator: simulator, port: port, httpClient: httpClient)
+                let result = try await body(harness)
+                group.cancelAll()
+                return result
+            }
+            try await httpClient.shutdown()
+            return result
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+    }
+
+    enum HarnessError: Error { case simulatorDidNotStart }
+}
