@@ -61,9 +61,11 @@ struct IdempotencyTests {
     }
 
     @Test func refundsCanBeTurnedOffOrCapped() async throws {
-        try await EngineHarness.run(engine: {
-            $0.refunds = .init(enabled: true, maximumPerRefund: 1000, maximumPerDay: 1500)
-        }) { h in
+        try await EngineHarness.run(
+            engine: .testing {
+                $0.refunds = .init(enabled: true, maximumPerRefund: 1000, maximumPerDay: 1500)
+            }
+        ) { h in
             var events = await h.events()
             let (payment, _) = try await h.engine.create(
                 PaymentRequest(reference: "refund-cap-1", amount: 5000, text: nil)
@@ -82,7 +84,7 @@ struct IdempotencyTests {
             }
             #expect(daily?.slug == .refundNotAllowed)
         }
-        try await EngineHarness.run(engine: { $0.refunds = .init(enabled: false) }) { h in
+        try await EngineHarness.run(engine: .testing { $0.refunds = .init(enabled: false) }) { h in
             let problem = await #expect(throws: PaymentProblem.self) {
                 try await h.engine.refund(reference: "any-1", amount: 100)
             }

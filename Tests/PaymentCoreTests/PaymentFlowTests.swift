@@ -43,7 +43,7 @@ struct PaymentFlowTests {
     }
 
     @Test func tillSettlementStopsAtAuthorizedAndCapturesOnRequest() async throws {
-        try await EngineHarness.run(engine: { $0.settlement = .till }) { h in
+        try await EngineHarness.run(engine: .testing { $0.settlement = .till }) { h in
             var events = await h.events()
             let (payment, _) = try await h.engine.create(Self.request("till-1", amount: 10000))
             try await h.simulator.open(orderId: payment.orderId)
@@ -75,7 +75,7 @@ struct PaymentFlowTests {
     }
 
     @Test func captureAboveTheReservationIsVippsError61() async throws {
-        try await EngineHarness.run(engine: { $0.settlement = .till }) { h in
+        try await EngineHarness.run(engine: .testing { $0.settlement = .till }) { h in
             var events = await h.events()
             let (payment, _) = try await h.engine.create(Self.request("till-2", amount: 10000))
             try await h.simulator.open(orderId: payment.orderId)
@@ -134,13 +134,11 @@ struct PaymentFlowTests {
     @Test func qrpaydsOwnDeadlineCancelsAndReadsBack() async throws {
         var simulator = VippsSimulatorConfiguration.demo
         simulator.expiryShape = .initiateOnly
-        try await EngineHarness.run(
-            engine: {
-                $0.paymentLifetime = .milliseconds(300)
-                $0.expiryMargin = .zero
-            },
-            simulator: simulator
-        ) { h in
+        let engine = EngineConfiguration.testing {
+            $0.paymentLifetime = .milliseconds(300)
+            $0.expiryMargin = .zero
+        }
+        try await EngineHarness.run(engine: engine, simulator: simulator) { h in
             var events = await h.events()
             let (payment, _) = try await h.engine.create(Self.request("deadline-1"))
             let expired = try #require(await events.next("deadline-1", .expired))
@@ -170,10 +168,12 @@ struct PaymentFlowTests {
 
     /// The customer approves in the same moment the till cancels: the money must be released, never kept.
     @Test func cancelRacingApprovalEndsVoided() async throws {
-        try await EngineHarness.run(engine: {
-            $0.settlement = .till
-            $0.pollInterval = .seconds(30)
-        }) { h in
+        try await EngineHarness.run(
+            engine: .testing {
+                $0.settlement = .till
+                $0.pollInterval = .seconds(30)
+            }
+        ) { h in
             let (payment, _) = try await h.engine.create(Self.request("race-1"))
             try await h.simulator.open(orderId: payment.orderId)
             // Approved at Vipps, but the engine has not polled yet (30 s interval): it still thinks awaiting-scan.

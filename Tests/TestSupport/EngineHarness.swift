@@ -14,15 +14,13 @@ public struct EngineHarness: Sendable {
     public let simulatorHarness: SimulatorHarness
 
     public static func run<T: Sendable>(
-        engine configure: @Sendable (inout EngineConfiguration) -> Void = { _ in },
+        engine configuration: EngineConfiguration = .testing(),
         simulator simulatorConfiguration: VippsSimulatorConfiguration = .demo,
         directory: TemporaryDirectory? = nil,
         _ body: @Sendable (EngineHarness) async throws -> T
     ) async throws -> T {
         let directory = try directory ?? TemporaryDirectory()
         return try await SimulatorHarness.run(simulatorConfiguration) { simulatorHarness in
-            var configuration = EngineConfiguration(orderIdPrefix: "kiosk7-", pollInterval: .milliseconds(100))
-            configure(&configuration)
             let store = try PaymentStore(directory: directory.path)
             let engine = PaymentEngine(
                 configuration: configuration,
@@ -53,6 +51,15 @@ public struct EngineHarness: Sendable {
     /// Follows the engine's events from now on.
     public func events(replayingFrom lastEventID: Int64? = nil) async -> PaymentEvents {
         PaymentEvents(stream: await self.engine.events.subscribe(after: lastEventID))
+    }
+}
+
+extension EngineConfiguration {
+    /// The engine as tests run it: a fast poll, the `kiosk7-` orderId prefix, then `changes`.
+    public static func testing(_ changes: (inout EngineConfiguration) -> Void = { _ in }) -> EngineConfiguration {
+        var configuration = EngineConfiguration(orderIdPrefix: "kiosk7-", pollInterval: .milliseconds(100))
+        changes(&configuration)
+        return configuration
     }
 }
 
