@@ -1,0 +1,159 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import Synchronization
+import VippsSimulator
+
+/// The real `qrpayd` binary as a child process, configured against a simulator, with its log lines readable as they
+/// come. For tests where processes matter: SIGKILL, restarts, systemd protocols.
+public final class DaemonProcess: Sendable {
+    public let process: Process
+    public let lines: AsyncStream<String>
+    public let socketPath: String
+
+    /// Writes a configuration file for the simulator's demo sales unit and returns the arguments and environment to
+    /// start qrpayd with.
+    public static func configuration(
+        simulatorPort: Int,
+        directory: TemporaryDirectory,
+        settlement: String = "auto",
+        extra: [String: Any] = [:]
+    ) throws -> (arguments: [String], environment: [String: String], socketPath: String) {
+        let unit = VippsSimulatorConfiguration.demoSalesUnit
+        let state = directory.file("state").path
+        let socket = directory.file("control.sock").path
+        var payment: [String: Any] = [
+            "orderIdPrefix": "kiosk7-", "settlement": settlement, "pollIntervalMilliseconds": 500,
+        ]
+        for (key, value) in extra { payment[key] = value }
+        let json: [String: Any] = [
+            "vipps": [
+                "environment": "test",
+                "baseURL": "http://127.0.0.1:\(simulatorPort)",
+                "clientId": unit.clientID,
+                "merchantSerialNumber": unit.msn,
+                "requestTimeoutSeconds": 6,
+            ],
+            "payment": payment,
+            "display": ["enabled": false],
+            "state": ["directory": state],
+            "control": ["socketPath": socket],
+            "log": ["level": "info"],
+        ]
+        let file = directory.file("qrpayd.json")
+        try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted]).write(to: file)
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["VIPPS_CLIENT_SECRET"] = unit.clientSecret
+        environment["VIPPS_SUBSCRIPTION_KEY"] = unit.subscriptionKey
+        for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "JOURNAL_STREAM"] {
+            environment[key] = nil
+        }
+        return (["--config", file.path], environment, socket)
+    }
+
+    /// Starts qrpayd; the log lines (stderr) arrive on ``lines``.
+    public init(arguments: [String], environment: [String: String], socketPath: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: productPath("qrpayd"))
+        process.arguments = arguments
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        let (lines, continuation) = AsyncStream.makeStream(of: String.self)
+        self.lines = lines
+        self.process = process
+        self.socketPath = socketPath
+        let handle = errors.fileHandleForReading
+        // A reader thread turns the pipe into lines; it ends when the process closes its stderr.
+        DispatchQueue.global().async {
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let newline = buffer.firstIndex(of: 0x0A) {
+                    continuation.yield(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                }
+            }
+            continuation.finish()
+        }
+        try process.run()
+    }
+
+    /// Waits for a log line containing `text`; returns it, or nil if the process ended first.
+    public func waitForLine(containing text: String) async -> String? {
+        for await line in self.lines where line.contains(text) {
+            return line
+        }
+        return nil
+    }
+
+    /// Waits until the daemon says it is ready for the till.
+    public func waitUntilReady() async throws {
+        guard await self.waitForLine(containing: "qrpayd is ready for the till") != nil else {
+            throw DaemonDidNotStart(status: self.process.isRunning ? nil : self.process.terminationStatus)
+        }
+    }
+
+    public struct DaemonDidNotStart: Error {
+        public var status: Int32?
+    }
+
+    /// Sends `signal` and waits for the process to end; returns its exit status.
+    @discardableResult
+    public func stop(with signal: Int32) async -> Int32 {
+        kill(self.process.processIdentifier, signal)
+        return await self.waitForExit()
+    }
+
+    public func waitForExit() async -> Int32 {
+        let process = self.process
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
+            }
+        }
+    }
+
+    deinit {
+        if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// A till: HTTP/JSON over the control socket.
+public struct TillClient: Sendable {
+    public let socketPath: String
+    public let httpClient: HTTPClient
+
+    public init(socketPath: String, httpClient: HTTPClient) {
+        self.socketPath = socketPath
+        self.httpClient = httpClient
+    }
+
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: Data
+        public var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: self.body)) as? [String: Any] ?? [:]
+        }
+    }
+
+    public func send(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> Answer {
+        let encoded = self.socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? self.socketPath
+        var request = HTTPClientRequest(url: "http+unix://\(encoded)\(path)")
+        request.method = method
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        let response = try await self.httpClient.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return Answer(status: Int(response.status.code), body: Data(buffer: body))
+    }
+}
