@@ -1,0 +1,118 @@
+import Foundation
+
+/// How the customer display is served and how it looks.
+public struct DisplaySettings: Sendable {
+    /// The language of every word on the page.
+    public enum Language: String, Sendable, Codable, CaseIterable {
+        case norwegian = "nb"
+        case english = "en"
+    }
+
+    /// Where the page is served. Only loopback addresses pass ``validate()``.
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port (tests); the kiosk unit expects 8765.
+    public var port: Int = 8765
+    /// Shown on the idle screen.
+    public var shopName: String
+    public var language: Language
+    /// `#RRGGBB`; the header band and the idle mark use it.
+    public var accentColor: String
+    /// How long an outcome (paid, declined, ...) stays up before the page returns to idle on its own,
+    /// unless the next payment starts first.
+    public var paidScreenDuration: Duration
+    /// The directory holding `index.html` and the files served under `/assets/`.
+    public var assetsDirectory: String
+
+    /// Where packages install the page.
+    public static let installedAssetsDirectory = "/usr/share/qrpayd/display"
+
+    public init(
+        shopName: String,
+        language: Language = .norwegian,
+        accentColor: String = "#FF5B24",
+        paidScreenDuration: Duration = .seconds(8),
+        host: String = "127.0.0.1",
+        port: Int = 8765,
+        assetsDirectory: String = DisplaySettings.installedAssetsDirectory
+    ) {
+        self.shopName = shopName
+        self.language = language
+        self.accentColor = accentColor
+        self.paidScreenDuration = paidScreenDuration
+        self.host = host
+        self.port = port
+        self.assetsDirectory = assetsDirectory
+    }
+
+    /// The outcome screen may stay up between one second and ten minutes.
+    public static let paidScreenDurationRange: ClosedRange<Duration> = .seconds(1) ... .seconds(600)
+    /// Longer names do not fit the idle screen of an 800×480 panel.
+    public static let maximumShopNameLength = 60
+
+    /// Checks every setting once at start-up, so a typo fails loudly instead of leaving the customer screen blank.
+    ///
+    /// - Throws: ``DisplaySettingsError`` naming the first bad setting.
+    public func validate() throws(DisplaySettingsError) {
+        guard Self.isLoopback(self.host) else {
+            throw DisplaySettingsError(
+                code: .hostNotLoopback,
+                message: "display host \(self.host) is not a loopback address; use 127.0.0.1 or ::1 so the page "
+                    + "is only reachable from this box"
+            )
+        }
+        guard (0...65535).contains(self.port) else {
+            throw DisplaySettingsError(code: .invalidPort, message: "display port \(self.port) is not in 0...65535")
+        }
+        let trimmedName = self.shopName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmedName.isEmpty, self.shopName.count <= Self.maximumShopNameLength,
+            !self.shopName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw DisplaySettingsError(
+                code: .invalidShopName,
+                message: "shop name must be 1 to \(Self.maximumShopNameLength) characters without control characters"
+            )
+        }
+        guard Self.isHexColor(self.accentColor) else {
+            throw DisplaySettingsError(
+                code: .invalidAccentColor,
+                message: "accent colour \(self.accentColor) is not of the form #RRGGBB"
+            )
+        }
+        guard Self.paidScreenDurationRange.contains(self.paidScreenDuration) else {
+            throw DisplaySettingsError(
+                code: .invalidPaidScreenDuration,
+                message: "paid screen duration \(self.paidScreenDuration) is not between 1 s and 10 min"
+            )
+        }
+        let indexPath = URL(fileURLWithPath: self.assetsDirectory).appendingPathComponent("index.html").path
+        guard FileManager.default.isReadableFile(atPath: indexPath) else {
+            throw DisplaySettingsError(
+                code: .assetsMissing,
+                message: "no readable index.html in display assets directory \(self.assetsDirectory)"
+            )
+        }
+    }
+
+    /// Literal loopback addresses only: a host name could resolve to anything.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "::1" {
+            return true
+        }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets.first == "127" else {
+            return false
+        }
+        return octets.allSatisfy { octet in
+            guard let value = UInt8(octet) else { return false }
+            return String(value) == octet
+        }
+    }
+
+    static func isHexColor(_ text: String) -> Bool {
+        guard text.hasPrefix("#") else {
+            return false
+        }
+        let digits = text.dropFirst()
+        return digits.count == 6 && digits.allSatisfy { $0.isASCII && $0.isHexDigit }
+    }
+}
