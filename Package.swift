@@ -20,6 +20,9 @@ let package = Package(
         .library(name: "QRRendering", targets: ["QRRendering"]),
         .library(name: "VippsAPI", targets: ["VippsAPI"]),
         .library(name: "VippsSimulator", targets: ["VippsSimulator"]),
+        .library(name: "PaymentCore", targets: ["PaymentCore"]),
+        .library(name: "ControlAPI", targets: ["ControlAPI"]),
+        .library(name: "CustomerDisplay", targets: ["CustomerDisplay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),

@@ -1,0 +1,33 @@
+import Foundation
+
+/// Vipps' per-payment rate limits: a sliding 60-second window on the simulator clock.
+struct RateLimiter: Sendable {
+    enum Endpoint: String, Sendable {
+        case initiate, capture, cancel, refund, details
+
+        var limitPerMinute: Int {
+            switch self {
+            case .initiate: 2
+            case .capture, .cancel, .refund: 5
+            case .details: 120
+            }
+        }
+    }
+
+    private static let window: TimeInterval = 60
+    private var admitted: [String: [Date]] = [:]
+
+    /// Admits the call, or says how many whole seconds until it would be admitted.
+    /// - Parameter scope: MSN for the money operations, the subscription key for `details` (as Vipps keys them).
+    mutating func admit(_ endpoint: Endpoint, scope: String, orderId: String, at now: Date) -> Int? {
+        let key = "\(endpoint.rawValue)|\(scope)|\(orderId)"
+        var times = self.admitted[key, default: []].filter { now.timeIntervalSince($0) < Self.window }
+        defer { self.admitted[key] = times }
+        guard times.count >= endpoint.limitPerMinute, let oldest = times.first else {
+            times.append(now)
+            return nil
+        }
+        let wait = oldest.addingTimeInterval(Self.window).timeIntervalSince(now)
+        return max(1, Int(wait.rounded(.up)))
+    }
+}
