@@ -26,7 +26,11 @@ public struct EngineHarness: Sendable {
                 configuration: configuration,
                 vipps: simulatorHarness.makeClient(requestTimeout: .seconds(2)),
                 store: store,
-                logger: Logger(label: "test.engine")
+                logger: {
+                    var logger = Logger(label: "test.engine")
+                    logger.logLevel = .warning
+                    return logger
+                }()
             )
             let harness = EngineHarness(
                 engine: engine,

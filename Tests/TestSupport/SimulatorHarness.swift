@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Logging
+import ServiceLifecycle
 import VippsAPI
 import VippsSimulator
 
@@ -40,24 +41,38 @@ public struct SimulatorHarness: Sendable {
         _ configuration: VippsSimulatorConfiguration = .demo,
         _ body: @Sendable (SimulatorHarness) async throws -> T
     ) async throws -> T {
-        let simulator = VippsSimulator(configuration: configuration, logger: Logger(label: "test.sim"))
+        var simulatorLogger = Logger(label: "test.sim")
+        simulatorLogger.logLevel = .warning
+        let simulator = VippsSimulator(configuration: configuration, logger: simulatorLogger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: VippsClient.httpClientConfiguration()
         )
+        // A ServiceGroup so the simulator stops gracefully (cancelling it makes Hummingbird log errors).
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [simulator.makeService(host: "127.0.0.1", port: 0) { port in portContinuation.yield(port) }],
+                logger: simulatorLogger
+            )
+        )
         do {
-            let result = try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask {
-                    try await simulator.run(host: "127.0.0.1", port: 0) { port in portContinuation.yield(port) }
+            let result = try await withThrowingTaskGroup(of: T?.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
                     return nil
                 }
                 var iterator = ports.makeAsyncIterator()
                 guard let port = await iterator.next() else { throw HarnessError.simulatorDidNotStart }
                 let harness = SimulatorHarness(simulator: simulator, port: port, httpClient: httpClient)
-                let result = try await body(harness)
-                group.cancelAll()
-                return result
+                do {
+                    let result = try await body(harness)
+                    await group.triggerGracefulShutdown()
+                    return result
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    throw error
+                }
             }
             try await httpClient.shutdown()
             return result
