@@ -272,6 +272,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SystemdIntegrationTests",
+            dependencies: [
+                "QRPayDaemon", "PaymentCore", "SystemdSupport", "VippsSimulator", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CustomerDisplayTests",
             dependencies: [
                 "CustomerDisplay", "TestSupport", "QRRendering",

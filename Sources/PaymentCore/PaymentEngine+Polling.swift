@@ -35,6 +35,9 @@ extension PaymentEngine {
         }
         for record in open {
             await self.pollOnce(record.payment.reference)
+            // With Vipps unreachable, waiting for each payment's timeout would only delay the till: the poll loop
+            // finishes the rest as soon as Vipps answers.
+            if self.health.consecutiveFailures > 0 { break }
         }
         self.recovered = true
         self.logger.notice(

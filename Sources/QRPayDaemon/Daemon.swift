@@ -64,6 +64,12 @@ public enum Daemon {
         notifier.status("Opening the payment database")
         let store: PaymentStore
         do {
+            // systemd creates StateDirectory=; by hand, create it (private: it holds every payment).
+            try? FileManager.default.createDirectory(
+                atPath: configuration.stateDirectory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
             store = try PaymentStore(directory: configuration.stateDirectory)
         } catch {
             logger.critical(

@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import PaymentCore
+import TestSupport
+import Testing
+import VippsSimulator
+
+/// The real `qrpayd` binary talking sd_notify to a socket the test bound, as PID 1 would see it: STATUS= lines,
+/// READY=1 only once recovery is done, WATCHDOG=1 from the health-checked loop, STOPPING=1 and exit 0 on SIGTERM.
+@Suite(.timeLimit(.minutes(2)))
+struct NotifyProtocolTests {
+    /// Leaves a payment open in `stateDirectory`, as a daemon that was stopped mid-payment would: created at the
+    /// simulator and waiting for a scan.
+    static func seedOpenPayment(
+        reference: String,
+        stateDirectory: String,
+        harness: SimulatorHarness
+    ) async throws -> Payment {
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        let store = try PaymentStore(directory: stateDirectory)
+        let engine = PaymentEngine(
+            configuration: EngineConfiguration(orderIdPrefix: "seeded-", pollInterval: .milliseconds(500)),
+            vipps: harness.makeClient(),
+            store: store,
+            logger: Logger(label: "test.seed")
+        )
+        let (payment, created) = try await engine.create(PaymentRequest(reference: reference, amount: 4990, text: nil))
+        #expect(created)
+        #expect(payment.state == .awaitingScan)
+        return payment
+    }
+
+    @Test func readyComesOnlyAfterRecoveryThenWatchdogPingsThenStoppingOnSigterm() async throws {
+        try await SimulatorHarness.run { harness in
+            let directory = try TemporaryDirectory()
+            let notify = try DatagramSink(path: directory.file("notify.sock").path)
+            defer { notify.stop() }
+            let setup = try DaemonSetup(
+                simulatorPort: harness.port,
+                directory: directory,
+                extra: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000"]
+            )
+            let seeded = try await Self.seedOpenPayment(
+                reference: "notify-1",
+                stateDirectory: setup.stateDirectory,
+                harness: harness
+            )
+            // While "qrpayd is down", the customer approves: only recovery can find out and capture.
+            try await harness.simulator.open(orderId: seeded.orderId)
+            try await harness.simulator.approve(orderId: seeded.orderId)
+
+            try await ChildProcess.withChild(
+                DaemonSetup.executable,
+                setup.arguments,
+                environment: setup.environment,
+                standardError: .file(setup.standardError)
+            ) { daemon in
+                let ready = try await daemon.expect("READY=1") {
+                    await notify.datagrams.first { String(decoding: $0, as: UTF8.self).hasPrefix("READY=1") }
+                }
+                // Taken the moment READY=1 arrives: the daemon wrote these before it sent READY=1.
+                let logSoFar = daemon.standardError
+                let truthAtReady = try #require(await harness.simulator.payment(orderId: seeded.orderId))
+                let before = notify.texts.prefix(ready.index)
+
+                #expect(before.contains("STATUS=Opening the payment database"))
+                #expect(before.contains("STATUS=Reconciling open payments with Vipps"))
+                #expect(logSoFar.contains("Recovery finished"), "\(logSoFar)")
+                #expect(logSoFar.contains("recovery.open_payments=1"), "\(logSoFar)")
+                // Recovery found the approval and captured it before the till was let in.
+                #expect(truthAtReady.capturedAmount == 4990)
+                #expect(truthAtReady.successfulCaptures == 1)
+                let readyText = String(decoding: ready.element, as: UTF8.self)
+                #expect(readyText.split(separator: "\n").contains { $0.hasPrefix("STATUS=") }, "\(readyText)")
+
+                // The control socket answers right away.
+                let health = try await UnixHTTP.get("/v1/health", socket: setup.controlSocket)
+                #expect(health.status == 200)
+                #expect(health.json["version"] as? String != nil)
+                let payment = try await UnixHTTP.get("/v1/payments/notify-1", socket: setup.controlSocket)
+                #expect(payment.json["state"] as? String == "captured")
+
+                // WATCHDOG_USEC=2 s: pings every second, from the loop's health check. Three of them, whatever
+                // STATUS= lines come in between.
+                var from = ready.index + 1
+                for _ in 0..<3 {
+                    let start = from
+                    let ping = try await daemon.expect("WATCHDOG=1") {
+                        await notify.datagrams.first(from: start) {
+                            String(decoding: $0, as: UTF8.self) == "WATCHDOG=1"
+                        }
+                    }
+                    from = ping.index + 1
+                }
+
+                daemon.signal(SIGTERM)
+                #expect(await daemon.termination() == .exited(0), "\(daemon.standardError)")
+                await notify.stopAndDrain()
+                let afterTerm = notify.texts.dropFirst(from)
+                #expect(afterTerm.contains("STOPPING=1"), "\(afterTerm)")
+                #expect(daemon.standardError.contains("qrpayd stopping"))
+            }
+        }
+    }
+
+    /// A payment database that vanished (the marker says there was one) must not be replaced by an empty one: the
+    /// daemon refuses to start, says why in the journal's terms, and never tells systemd it is ready.
+    @Test func aDaemonThatCannotTrustItsDatabaseNeverSaysReady() async throws {
+        try await SimulatorHarness.run { harness in
+            let directory = try TemporaryDirectory()
+            let notify = try DatagramSink(path: directory.file("notify.sock").path)
+            defer { notify.stop() }
+            let setup = try DaemonSetup(
+                simulatorPort: harness.port,
+                directory: directory,
+                extra: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000"]
+            )
+            try FileManager.default.createDirectory(atPath: setup.stateDirectory, withIntermediateDirectories: true)
+            try Data().write(to: directory.file("state").appendingPathComponent(PaymentStore.markerName))
+
+            try await ChildProcess.withChild(
+                DaemonSetup.executable,
+                setup.arguments,
+                environment: setup.environment,
+                standardError: .file(setup.standardError)
+            ) { daemon in
+                let termination = await daemon.termination()
+                await notify.stopAndDrain()
+
+                #expect(termination == .exited(1), "\(daemon.standardError)")
+                #expect(notify.texts.contains("STATUS=Opening the payment database"))
+                #expect(!notify.texts.contains { $0.contains("READY=1") }, "\(notify.texts)")
+                #expect(daemon.standardError.contains("message_id=\(PaymentCore.LogEvent.storeRefused.messageID)"))
+                #expect(!FileManager.default.fileExists(atPath: setup.controlSocket))
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import QRPayDaemon
+import TestSupport
+import Testing
+
+/// The unit files as systemd itself reads them: `systemd-analyze verify` on an installed copy, the sandbox rated by
+/// `systemd-analyze security`, and the settings that must agree with what the daemon does.
+@Suite(.timeLimit(.minutes(2)))
+struct UnitFileTests {
+    static let repositoryUnits = packageRoot.appendingPathComponent("systemd")
+
+    /// The units `make install` puts in place; the kiosk unit is another team's and is checked when it is there.
+    static var installedUnits: [String] {
+        ["qrpayd.socket", "qrpayd.service", "qrpayd-kiosk.service"].filter {
+            FileManager.default.fileExists(atPath: Self.repositoryUnits.appendingPathComponent($0).path)
+        }
+    }
+
+    @Test func systemdAnalyzeVerifiesTheInstalledUnitsWithoutAWarning() async throws {
+        let root = try await StagingRoot.install()
+        try await root.prepareForVerify(units: Self.installedUnits)
+        // ExecStart names the binary this test run built, installed by make.
+        #expect(FileManager.default.isExecutableFile(atPath: root.file("/usr/local/bin/qrpayd").path))
+
+        let result = try await StagingRoot.runAllowingFailure(
+            "systemd-analyze",
+            ["verify", "--root=\(root.path)"] + Self.installedUnits
+        )
+
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.isEmpty, "systemd-analyze warned:\n\(result.standardError)")
+    }
+
+    /// The check above must be able to fail. A wrong value is only a warning (exit status 0), which is why the check
+    /// above also requires silence; a missing binary fails outright.
+    @Test func systemdAnalyzeCatchesAWrongValueAndAMissingBinary() async throws {
+        let root = try await StagingRoot.install()
+        try await root.prepareForVerify(units: ["qrpayd.service"])
+        let unitDirectory = root.file("/usr/local/lib/systemd/system")
+        let service = try String(contentsOf: unitDirectory.appendingPathComponent("qrpayd.service"), encoding: .utf8)
+        let wrongValue = service.replacingOccurrences(of: "Type=notify\n", with: "Type=notiffy\n")
+        let missingBinary = service.replacingOccurrences(of: "bin/qrpayd\n", with: "bin/qrpayd-gone\n")
+        #expect(wrongValue != service && missingBinary != service)
+        try Data(wrongValue.utf8).write(to: unitDirectory.appendingPathComponent("qrpayd-wrong.service"))
+        try Data(missingBinary.utf8).write(to: unitDirectory.appendingPathComponent("qrpayd-gone.service"))
+
+        let warned = try await StagingRoot.runAllowingFailure(
+            "systemd-analyze",
+            ["verify", "--root=\(root.path)", "qrpayd-wrong.service"]
+        )
+        let refused = try await StagingRoot.runAllowingFailure(
+            "systemd-analyze",
+            ["verify", "--root=\(root.path)", "qrpayd-gone.service"]
+        )
+
+        #expect(warned.standardError.contains("notiffy"))
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("qrpayd-gone"))
+    }
+
+    @Test func theSandboxRatesBelowTwo() async throws {
+        let root = try await StagingRoot.install()
+        let result = try await StagingRoot.run(
+            "systemd-analyze",
+            ["security", "--offline=yes", "--root=\(root.path)", "qrpayd.service"]
+        )
+        let lines = result.output.split(separator: "\n").map(String.init)
+        // "→ Overall exposure level for qrpayd.service: 1.1 OK 🙂"
+        let overall = try #require(lines.last { $0.contains("Overall exposure level") })
+        let words = overall.split(separator: " ")
+        let scoreIndex = try #require(words.firstIndex { Double($0) != nil })
+        let score = try #require(Double(words[scoreIndex]))
+        #expect(score < 2.0, "\(overall)")
+        #expect(words.dropFirst(scoreIndex + 1).first == "OK")
+
+        // What is left open is what the daemon needs: the network (Vipps has no fixed addresses), Unix sockets and
+        // the real-time clock read access ProtectClock= leaves. Anything else exposed means hardening was lost.
+        let accepted = [
+            "RootDirectory=/RootImage=", "RestrictAddressFamilies=~AF_UNIX", "RestrictAddressFamilies=~AF_(INET|INET6)",
+            "PrivateNetwork=", "DeviceAllow=", "IPAddressDeny=",
+        ]
+        // Rows are "<mark> <setting> <description> <exposure>"; the mark is ✓ for settings that are fine.
+        let exposed = lines.map { $0.split(separator: " ") }.filter {
+            $0.count > 2 && $0[0] != "✓" && $0[1].contains("=")
+        }
+        .map { $0[1] }
+        for setting in exposed {
+            #expect(accepted.contains(String(setting)), "newly exposed: \(setting)")
+        }
+    }
+
+    /// The settings that tie the units to the daemon's code and to each other.
+    @Test func unitsAgreeWithTheDaemon() async throws {
+        let socket = try UnitFile(contentsOf: Self.repositoryUnits.appendingPathComponent("qrpayd.socket"))
+        let service = try UnitFile(contentsOf: Self.repositoryUnits.appendingPathComponent("qrpayd.service"))
+        let sysusers = try String(
+            contentsOf: Self.repositoryUnits.appendingPathComponent("qrpayd.conf"),
+            encoding: .utf8
+        )
+        let environment = [
+            "VIPPS_BASE_URL": "http://127.0.0.1:9", "VIPPS_CLIENT_ID": "unit-check",
+            "VIPPS_MERCHANT_SERIAL_NUMBER": "123456",
+            "VIPPS_CLIENT_SECRET": "x", "VIPPS_SUBSCRIPTION_KEY": "y", "DISPLAY_ENABLED": "false",
+            "STATE_DIRECTORY": "/var/lib/qrpayd",
+        ]
+        let reader = try await DaemonConfiguration.reader(file: nil, environment: environment, readsFile: false)
+        let defaults = try DaemonConfiguration(config: reader, environment: environment)
+
+        // The socket is where the daemon (and qrpayctl) look by default, for the group sysusers creates.
+        #expect(socket.value("Socket", "ListenStream") == defaults.controlSocketPath)
+        #expect(socket.value("Socket", "SocketMode").flatMap { UInt32($0, radix: 8) } == defaults.controlSocketMode)
+        #expect(socket.value("Socket", "Accept") == "no")
+        #expect(socket.value("Socket", "RemoveOnStop") == "yes")
+        let group = try #require(socket.value("Socket", "SocketGroup"))
+        #expect(
+            sysusers.split(separator: "\n").contains { $0.split(separator: " ").prefix(2) == ["g", Substring(group)] }
+        )
+
+        #expect(service.value("Service", "Type") == "notify")
+        #expect(service.value("Service", "NotifyAccess") == "main")
+        #expect(service.values("Unit", "Requires").joined(separator: " ").contains("qrpayd.socket"))
+        #expect(service.values("Unit", "After").joined(separator: " ").contains("qrpayd.socket"))
+        #expect(service.value("Service", "ExecStart") == "/usr/local/bin/qrpayd")
+        #expect(
+            service.values("Service", "Environment").contains("QRPAYD_CONFIG=\(DaemonConfiguration.defaultConfigFile)")
+        )
+        #expect(service.value("Service", "WatchdogSec") == "30s")
+        #expect(service.value("Service", "DynamicUser") == "yes")
+        #expect(service.value("Service", "StateDirectory") == "qrpayd")
+        #expect(defaults.stateDirectory == "/var/lib/qrpayd")
+        // The daemon exits 78 on a configuration error (tested with the binary in InstallTests): no restart loop.
+        #expect(service.value("Service", "RestartPreventExitStatus")?.split(separator: " ").contains("78") == true)
+        // The credential names are the ones Secrets reads from $CREDENTIALS_DIRECTORY.
+        let credentials = service.values("Service", "LoadCredential").map { $0.split(separator: ":").map(String.init) }
+        #expect(
+            credentials.map { $0.first ?? "" }.sorted()
+                == [Secrets.clientSecretCredential, Secrets.subscriptionKeyCredential].sorted()
+        )
+        for credential in credentials {
+            #expect(credential.last == "/etc/qrpayd/credentials/\(credential.first ?? "")")
+        }
+        // RuntimeDirectory=qrpayd would delete /run/qrpayd, the socket unit's directory, whenever the daemon stops.
+        #expect(!service.values("Service", "RuntimeDirectory").contains { $0.split(separator: " ").contains("qrpayd") })
+        #expect(service.values("Service", "RestrictAddressFamilies") == ["AF_UNIX AF_INET AF_INET6"])
+    }
+}
