@@ -15,8 +15,12 @@ extension PaymentEngine {
                 await self.pollOnce(reference)
                 if Task.isCancelled { return }
             }
+            // Sleep until the next poll is due, but never longer than a tick, so a new payment is picked up promptly
+            // and the watchdog sees the loop turn.
+            let next = self.followed.values.min() ?? now.advanced(by: Self.tick)
+            let delay = min(max(ContinuousClock.now.duration(to: next), .milliseconds(5)), Self.tick)
             do {
-                try await Task.sleep(for: min(Self.tick, self.configuration.pollInterval))
+                try await Task.sleep(for: delay)
             } catch {
                 return
             }

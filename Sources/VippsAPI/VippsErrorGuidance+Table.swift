@@ -89,6 +89,44 @@ extension VippsErrorGuidance {
             M(status: 401...401)
         ),
 
+        // MARK: "Invalid MSN", in its three forms
+        row(
+            "invalid-msn-psp",
+            "The MSN does not belong to this PSP",
+            hint:
+                "\"Invalid MSN ... not valid for the provided PSP id\": the credentials are for the wrong environment, or "
+                + "the sales unit was created by another PSP. A PSP can only pay for MSNs connected to it: check "
+                + "vipps.environment and vipps.merchantSerialNumber against the keys.",
+            M(message: "not valid for the provided psp")
+        ),
+        row(
+            "invalid-msn-supermerchant",
+            "The MSN does not belong to these partner keys",
+            hint:
+                "\"Invalid MSN ... not valid for the provided supermerchant ID\": test keys or a test MSN in production (or "
+                + "the other way round), or partner keys without the Merchant-Serial-Number header (then no MSN is "
+                + "named in the message). Check vipps.environment, vipps.merchantSerialNumber and the keys.",
+            M(message: "supermerchant")
+        ),
+        row(
+            "invalid-msn",
+            "Vipps does not accept this MSN with these keys",
+            hint:
+                "\"Invalid MSN ... Check your API keys\": the keys belong to another sales unit or environment (test keys in "
+                + "production or the opposite), or partner keys are used for a sales unit not registered with the "
+                + "partner. Compare vipps.merchantSerialNumber and the keys on portal.vipps.no.",
+            M(message: "invalid msn")
+        ),
+        row(
+            "user-age-or-test-user",
+            "Vipps says the user must have the app and be 15 or older",
+            customer: .customerDeclined,
+            hint:
+                "In the test environment this means a real Vipps user was used, or a new test user has not logged in to "
+                + "the test app yet. In production the customer is under 15 and cannot pay businesses.",
+            M(message: "15 years")
+        ),
+
         // MARK: 403
         row(
             "login-only-sales-unit",

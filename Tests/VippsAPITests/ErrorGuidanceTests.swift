@@ -63,6 +63,27 @@ import Testing
         (.details, 503, nil, nil, nil, "vipps-unavailable"),
         (.qrCode, 400, nil, nil, "Order timeout: Payment has already timed out", "qr-payment-expired"),
         (.qrCode, 415, nil, nil, "Unsupported Media Type", "qr-api-refused"),
+        (
+            .initiate, 400, "InvalidRequest", "merchantInfo.merchantSerialNumber",
+            "Invalid MSN: 654321. Check your API keys on portal.vipps.no and see the eCom FAQ for tips.", "invalid-msn"
+        ),
+        (
+            .initiate, 403, nil, nil, "Invalid MSN: 654321. This MSN is not valid for the provided supermerchant ID.",
+            "invalid-msn-supermerchant"
+        ),
+        (
+            .initiate, 403, nil, nil, "Invalid MSN: This MSN is not valid for the provided supermerchant ID.",
+            "invalid-msn-supermerchant"
+        ),
+        (
+            .initiate, 400, nil, nil,
+            "Invalid MSN: 654321. This MSN is not valid for the provided PSP ID. Check that you are using the correct credentials for the right environment.",
+            "invalid-msn-psp"
+        ),
+        (
+            .initiate, 400, "User", nil, "You need to have Vipps installed and be at least 15 years old",
+            "user-age-or-test-user"
+        ),
     ]
 
     @Test(arguments: cases)
