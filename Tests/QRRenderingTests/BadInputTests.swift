@@ -25,7 +25,9 @@ import Testing
 
     @Test(arguments: [0, -3, 101, 100_000])
     func absurdModuleSizesAreRefused(size: Int) {
-        self.expectCode(.invalidSize) { try QRRenderer.render("HELLO", options: QRRenderOptions(size: .moduleSize(size))) }
+        self.expectCode(.invalidSize) {
+            try QRRenderer.render("HELLO", options: QRRenderOptions(size: .moduleSize(size)))
+        }
     }
 
     @Test(arguments: [0, 10, 28, 9000])

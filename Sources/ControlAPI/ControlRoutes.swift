@@ -1,0 +1,206 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PaymentCore
+
+/// The handlers of the control API (shared/design/CONTROL-API.md). They check what the till sent, hand it to the
+/// ``PaymentEngine`` and turn the answer into JSON; every refusal is a ``PaymentProblem`` that
+/// ``ProblemMiddleware`` writes as `application/problem+json`.
+struct ControlRoutes: Sendable {
+    var engine: PaymentEngine
+    var health: @Sendable () async -> HealthReport
+    var events: PaymentEventStream
+    var version: String
+    var logger: Logger
+
+    /// `GET /v1/payments` without `unsettled=true` lists this many of the newest payments unless `limit` says otherwise.
+    static let defaultListLimit = 50
+    static let maximumListLimit = 500
+
+    func makeRouter() -> Router<ControlRequestContext> {
+        let router = Router(context: ControlRequestContext.self)
+        router.add(middleware: ProblemMiddleware(version: self.version, logger: self.logger))
+        router.post("/v1/payments") { request, context in try await self.create(request, context) }
+        router.get("/v1/payments") { request, _ in try await self.list(request) }
+        router.get("/v1/payments/{reference}") { _, context in
+            let reference = try Self.reference(context)
+            return try self.json(try await self.engine.payment(reference: reference))
+        }
+        router.get("/v1/payments/{reference}/qr.png") { _, context in try await self.qrImage(context) }
+        router.post("/v1/payments/{reference}/cancel") { request, context in try await self.cancel(request, context) }
+        router.post("/v1/payments/{reference}/capture") { request, context in try await self.capture(request, context) }
+        router.post("/v1/payments/{reference}/refund") { request, context in try await self.refund(request, context) }
+        router.get("/v1/events") { request, context in try await self.eventStream(request, context) }
+        router.get("/v1/health") { _, _ in try self.json(await self.health()) }
+        router.get("/v1/openapi.json") { _, _ in Self.openAPIResponse(version: self.version) }
+        return router
+    }
+
+    // MARK: Payments
+
+    private func create(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
+        let fields = try await RequestFields.read(
+            request,
+            allowed: ["reference", "amount", "text"],
+            bodyRequired: true
+        )
+        let paymentRequest = PaymentRequest(
+            reference: try fields.requiredString("reference"),
+            amount: try fields.requiredInteger("amount", meaning: "a whole number of øre"),
+            text: try fields.string("text")
+        )
+        let (payment, created) = try await self.engine.create(paymentRequest, caller: await context.caller())
+        var headers: HTTPFields = [:]
+        if created {
+            headers[.location] = "/v1/payments/\(payment.reference)"
+        }
+        return try self.json(payment, status: created ? .created : .ok, headers: headers)
+    }
+
+    private func list(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let unsettled = try Self.flag(query["unsettled"], name: "unsettled")
+        let payments: [Payment]
+        if unsettled {
+            payments = try await self.engine.unsettledPayments()
+        } else {
+            payments = try await self.engine.recentPayments(limit: try Self.limit(query["limit"]))
+        }
+        return try self.json(PaymentList(payments: payments))
+    }
+
+    private func qrImage(_ context: ControlRequestContext) async throws -> Response {
+        let reference = try Self.reference(context)
+        let payment = try await self.engine.payment(reference: reference)
+        guard let png = await self.engine.qrImage(reference: reference) else {
+            throw PaymentProblem(
+                .invalidState,
+                title: "No QR code",
+                detail:
+                    "Payment \(reference) is \(payment.state.rawValue); the QR code exists only while it awaits a scan.",
+                payment: payment
+            )
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "image/png", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: png))
+        )
+    }
+
+    private func cancel(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
+        let reference = try Self.reference(context)
+        _ = try await RequestFields.read(request, allowed: [], bodyRequired: false)
+        return try self.json(try await self.engine.cancel(reference: reference, caller: await context.caller()))
+    }
+
+    private func capture(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
+        let reference = try Self.reference(context)
+        let fields = try await RequestFields.read(request, allowed: ["amount"], bodyRequired: false)
+        let amount = try fields.integer("amount", meaning: "a whole number of øre")
+        let payment = try await self.engine.capture(
+            reference: reference,
+            amount: amount,
+            caller: await context.caller()
+        )
+        return try self.json(payment)
+    }
+
+    private func refund(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
+        let reference = try Self.reference(context)
+        let fields = try await RequestFields.read(request, allowed: ["amount"], bodyRequired: true)
+        let amount = try fields.requiredInteger("amount", meaning: "a whole number of øre")
+        let payment = try await self.engine.refund(reference: reference, amount: amount, caller: await context.caller())
+        return try self.json(payment)
+    }
+
+    // MARK: Events
+
+    private func eventStream(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
+        var lastEventID: Int64?
+        if let header = request.headers.first(where: { $0.name.canonicalName == "last-event-id" })?.value {
+            guard let id = Int64(header.trimmingCharacters(in: .whitespaces)), id >= 0 else {
+                throw PaymentProblem(
+                    .invalidRequest,
+                    title: "Invalid Last-Event-ID",
+                    detail: "Last-Event-ID must be the number of an event this daemon sent."
+                )
+            }
+            lastEventID = id
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+            body: await self.events.makeBody(after: lastEventID, channel: context.channel)
+        )
+    }
+
+    // MARK: Helpers
+
+    /// The `{reference}` of the path, checked with the same rule as a new payment's reference before it is used.
+    private static func reference(_ context: ControlRequestContext) throws(PaymentProblem) -> String {
+        let reference = context.parameters.get("reference") ?? ""
+        let valid =
+            (1...40).contains(reference.count)
+            && reference.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-")
+            }
+        guard valid else {
+            throw PaymentProblem(
+                .invalidRequest,
+                title: "Invalid reference",
+                detail: "The reference in the path must be 1-40 characters of A-Z, a-z, 0-9 and '-'."
+            )
+        }
+        return reference
+    }
+
+    private static func flag(_ value: Substring?, name: String) throws(PaymentProblem) -> Bool {
+        switch value?.lowercased() {
+        case nil, "false", "0": return false
+        case "true", "1", "": return true
+        default:
+            throw PaymentProblem(.invalidRequest, title: "Invalid query", detail: "\(name) must be true or false.")
+        }
+    }
+
+    private static func limit(_ value: Substring?) throws(PaymentProblem) -> Int {
+        guard let value else { return self.defaultListLimit }
+        guard let limit = Int(value), (1...self.maximumListLimit).contains(limit) else {
+            throw PaymentProblem(
+                .invalidRequest,
+                title: "Invalid query",
+                detail: "limit must be a number from 1 to \(self.maximumListLimit)."
+            )
+        }
+        return limit
+    }
+
+    private func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws
+        -> Response
+    {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return Response(
+            status: status,
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try WireJSON.encode(value)))
+        )
+    }
+
+    private static func openAPIResponse(version: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(version: version)))
+        )
+    }
+}
+
+/// The answer to `GET /v1/payments`: an object rather than a bare array, so fields can be added later.
+struct PaymentList: Encodable {
+    var payments: [Payment]
+}

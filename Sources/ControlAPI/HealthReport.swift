@@ -1,0 +1,105 @@
+import Foundation
+import PaymentCore
+
+/// The answer to `GET /v1/health`: what an operator or a till checks before it sends a customer to the screen.
+///
+/// The daemon's composition root fills it, because only it knows the display, the store and the token cache; the
+/// control server just serves it.
+public struct HealthReport: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        /// Vipps answers, the store writes, the display listens.
+        case ok
+        /// Something needs the operator; payments may still work (see the parts).
+        case degraded
+    }
+
+    /// The daemon's connection to Vipps.
+    public struct Vipps: Sendable, Hashable, Codable {
+        public var reachable: Bool
+        /// `test`, `production` or `simulator`.
+        public var environment: String
+        /// When the cached access token runs out, if there is one.
+        public var tokenValidUntil: Date?
+        /// What went wrong last time, while Vipps is failing.
+        public var lastError: PaymentError?
+        public var lastSuccess: Date?
+
+        public init(
+            reachable: Bool,
+            environment: String,
+            tokenValidUntil: Date? = nil,
+            lastError: PaymentError? = nil,
+            lastSuccess: Date? = nil
+        ) {
+            self.reachable = reachable
+            self.environment = environment
+            self.tokenValidUntil = tokenValidUntil
+            self.lastError = lastError
+            self.lastSuccess = lastSuccess
+        }
+    }
+
+    /// The customer screen.
+    public struct Display: Sendable, Hashable, Codable {
+        public var listening: Bool
+        public var url: String?
+        /// Kiosk pages connected to the screen's event stream.
+        public var connectedPages: Int?
+
+        public init(listening: Bool, url: String? = nil, connectedPages: Int? = nil) {
+            self.listening = listening
+            self.url = url
+            self.connectedPages = connectedPages
+        }
+    }
+
+    /// The payment database.
+    public struct Store: Sendable, Hashable, Codable {
+        public var path: String
+        public var writable: Bool
+
+        public init(path: String, writable: Bool) {
+            self.path = path
+            self.writable = writable
+        }
+    }
+
+    public var status: Status
+    public var version: String
+    public var vipps: Vipps
+    /// The payment in front of the customer right now, if any.
+    public var activePayment: Payment?
+    public var display: Display?
+    public var store: Store?
+
+    public init(
+        status: Status,
+        version: String,
+        vipps: Vipps,
+        activePayment: Payment? = nil,
+        display: Display? = nil,
+        store: Store? = nil
+    ) {
+        self.status = status
+        self.version = version
+        self.vipps = vipps
+        self.activePayment = activePayment
+        self.display = display
+        self.store = store
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case status, version, vipps, activePayment, display, store
+    }
+
+    /// Writes `"activePayment": null` rather than leaving it out, so a till can tell "idle" from an old daemon.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.status, forKey: .status)
+        try container.encode(self.version, forKey: .version)
+        try container.encode(self.vipps, forKey: .vipps)
+        try container.encode(self.activePayment, forKey: .activePayment)
+        try container.encodeIfPresent(self.display, forKey: .display)
+        try container.encodeIfPresent(self.store, forKey: .store)
+    }
+}

@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The control socket's file: what to do with an old one before binding, its mode after, and removing it on exit
+/// without removing a newer daemon's socket.
+enum SocketFile {
+    /// Which file this is (device and inode), so the one we bound is the one we remove.
+    struct Identity: Hashable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// Removes a socket left behind by a daemon that is gone; refuses if something still listens on it, or if the
+    /// path is not a socket at all.
+    static func removeStale(at path: String) throws(ControlServerError) {
+        var status = stat()
+        guard lstat(path, &status) == 0 else {
+            if errno == ENOENT { return }
+            throw ControlServerError(code: .socketSetupFailed, message: "Cannot inspect \(path): \(Self.lastError()).")
+        }
+        guard status.st_mode & S_IFMT == S_IFSOCK else {
+            throw ControlServerError(
+                code: .pathNotASocket,
+                message: "\(path) exists and is not a socket; qrpayd leaves it alone. Remove it or choose another path."
+            )
+        }
+        switch Self.probe(path) {
+        case .listening:
+            throw ControlServerError(
+                code: .socketInUse,
+                message: "Another process is listening on \(path); is qrpayd already running?"
+            )
+        case .stale:
+            guard unlink(path) == 0 || errno == ENOENT else {
+                throw ControlServerError(
+                    code: .socketSetupFailed,
+                    message: "Cannot remove \(path): \(Self.lastError())."
+                )
+            }
+        case .failed(let reason):
+            throw ControlServerError(code: .socketSetupFailed, message: "Cannot check \(path): \(reason).")
+        }
+    }
+
+    static func setMode(_ mode: UInt32, at path: String) throws(ControlServerError) {
+        guard chmod(path, mode_t(mode)) == 0 else {
+            throw ControlServerError(
+                code: .socketSetupFailed,
+                message: "Cannot set mode \(String(mode, radix: 8)) on \(path): \(Self.lastError())."
+            )
+        }
+    }
+
+    static func identity(of path: String) -> Identity? {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return nil }
+        return Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+    }
+
+    /// Unlinks `path` if it is still the socket this process bound.
+    static func remove(_ path: String, ifStill identity: Identity?) {
+        guard let identity, Self.identity(of: path) == identity else { return }
+        unlink(path)
+    }
+
+    /// Checks that a descriptor handed over by the service manager is a listening Unix stream socket, so a wrong
+    /// `--control-fd` or socket unit fails at start-up with a message instead of later.
+    static func checkInherited(_ fd: Int32) throws(ControlServerError) {
+        var status = stat()
+        guard fd >= 0, fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK else {
+            throw ControlServerError(
+                code: .invalidInheritedSocket,
+                message: "File descriptor \(fd) is not a socket; check the ListenStream= of qrpayd.socket."
+            )
+        }
+        let domain = Self.socketOption(fd, SO_DOMAIN)
+        let type = Self.socketOption(fd, SO_TYPE)
+        let listening = Self.socketOption(fd, SO_ACCEPTCONN)
+        guard domain == AF_UNIX, type == Int32(SOCK_STREAM.rawValue), listening == 1 else {
+            throw ControlServerError(
+                code: .invalidInheritedSocket,
+                message:
+                    "File descriptor \(fd) is not a listening Unix stream socket; qrpayd.socket needs ListenStream=PATH."
+            )
+        }
+    }
+
+    // MARK: Helpers
+
+    private enum Probe {
+        case listening
+        case stale
+        case failed(String)
+    }
+
+    /// Tries to connect: a refused connection means nobody listens any more.
+    private static func probe(_ path: String) -> Probe {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            return .failed("the path is longer than a Unix socket path may be")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return .failed(Self.lastError()) }
+        defer { close(fd) }
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if result == 0 { return .listening }
+        switch errno {
+        case ECONNREFUSED, ENOENT: return .stale
+        case EAGAIN: return .listening  // listening, with a full backlog
+        default: return .failed(Self.lastError())
+        }
+    }
+
+    private static func socketOption(_ fd: Int32, _ name: Int32) -> Int32? {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, name, &value, &length) == 0 else { return nil }
+        return value
+    }
+
+    private static func lastError() -> String {
+        String(cString: strerror(errno))
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// qrpayctl's exit codes, for scripts and tills that shell out to it.
+enum ExitStatus {
+    /// The daemon answered with a problem (printed on standard error).
+    static let problem = ExitCode(1)
+    /// The command line was wrong.
+    static let usage = ExitCode(2)
+    /// The daemon could not be reached.
+    static let cannotConnect = ExitCode(3)
+    /// `pay --wait`: the payment ended without the customer paying (declined, expired, cancelled, failed).
+    static let notPaid = ExitCode(4)
+
+    static let summary = """
+        Exit codes: 0 done; 1 the daemon refused (problem on stderr); 2 usage error; 3 cannot reach the daemon; \
+        4 (pay --wait) the customer did not pay.
+        """
+}

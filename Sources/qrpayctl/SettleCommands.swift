@@ -1,0 +1,98 @@
+import ArgumentParser
+import NIOHTTP1
+
+/// `qrpayctl cancel REFERENCE`.
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Make sure the customer is not charged: cancel before approval, release the money after it."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The payment's reference.")
+    var reference: String
+
+    func validate() throws {
+        _ = try PathReference.check(self.reference)
+    }
+
+    func run() async throws {
+        try await SettleRequest(connection: self.connection, reference: self.reference, action: "cancel", body: nil)
+            .run()
+    }
+}
+
+/// `qrpayctl capture REFERENCE [--amount N]`.
+struct CaptureCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capture",
+        abstract: "Capture an approved payment (settlement 'till'): all that is reserved, or --amount øre."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The payment's reference.")
+    var reference: String
+
+    func validate() throws {
+        _ = try PathReference.check(self.reference)
+    }
+
+    @Option(help: "Øre to capture; the rest of the reservation if left out.")
+    var amount: Int?
+
+    func run() async throws {
+        let body = self.amount.map { #"{"amount":\#($0)}"# }
+        try await SettleRequest(connection: self.connection, reference: self.reference, action: "capture", body: body)
+            .run()
+    }
+}
+
+/// `qrpayctl refund REFERENCE --amount N`.
+struct RefundCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refund",
+        abstract: "Send captured money back to the customer."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The payment's reference.")
+    var reference: String
+
+    func validate() throws {
+        _ = try PathReference.check(self.reference)
+    }
+
+    @Option(help: "Øre to refund (12900 = 129.00 NOK).")
+    var amount: Int
+
+    func run() async throws {
+        let body = #"{"amount":\#(self.amount)}"#
+        try await SettleRequest(connection: self.connection, reference: self.reference, action: "refund", body: body)
+            .run()
+    }
+}
+
+/// `POST /v1/payments/{reference}/{action}` and the payment it answers with.
+private struct SettleRequest {
+    var connection: ConnectionOptions
+    var reference: String
+    var action: String
+    var body: String?
+
+    func run() async throws {
+        let path = "/v1/payments/\(try PathReference.check(self.reference))/\(self.action)"
+        try await DaemonClient.with(socketPath: self.connection.socketPath) { client in
+            let payment = try await client.call(
+                .POST,
+                path,
+                json: self.body,
+                as: WirePayment.self,
+                printingJSON: self.connection.json
+            )
+            if !self.connection.json { Output.payment(payment) }
+        }
+    }
+}

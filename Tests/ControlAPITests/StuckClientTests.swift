@@ -1,0 +1,103 @@
+import ControlAPI
+import Foundation
+import PaymentCore
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A till that stops reading its event stream is disconnected instead of holding the daemon's memory.
+@Suite struct StuckClientTests {
+    @Test func anEventStreamWhoseReaderStoppedIsClosed() async throws {
+        try await ControlHarness.run(keepAliveInterval: .milliseconds(100)) { daemon in
+            // About 2 MB of stored events: far more than the socket and the server's buffers hold.
+            try Self.storeBigEvents(in: daemon.store, count: 200)
+
+            let fd = try TestSocket.connect(to: daemon.socketPath)
+            defer { close(fd) }
+            let request = "GET /v1/events HTTP/1.1\r\nHost: qrpayd\r\nLast-Event-ID: 0\r\n\r\n"
+            #expect(request.withCString { write(fd, $0, strlen($0)) } == request.utf8.count)
+
+            // The till reads nothing; the server must hang up on it.
+            let events = try await TestSocket.waitForHangUp(fd)
+            #expect(events & Int16(POLLHUP) != 0)
+
+            // The server still serves everyone else.
+            #expect(try await daemon.client.get("/v1/health").status == 200)
+        }
+    }
+
+    /// Writes `count` changes of one payment with a 10 KB text straight into the store (the engine would refuse
+    /// such a text; the event stream does not care).
+    static func storeBigEvents(in store: PaymentStore, count: Int) throws {
+        let now = Date()
+        var record = PaymentStore.Record(
+            payment: Payment(
+                reference: "bulk-0001",
+                orderId: "kiosk7-bulk-0001",
+                amount: 12900,
+                text: String(repeating: "x", count: 10_000),
+                state: .cancelled,
+                settlement: .auto,
+                createdAt: now,
+                updatedAt: now,
+                expiresAt: now
+            ),
+            fingerprint: "bulk"
+        )
+        for index in 0..<count {
+            record.payment.refundedAmount = index
+            _ = try store.save(record, isNew: index == 0)
+        }
+    }
+}
+
+extension TestSocket {
+    /// A client connection to a Unix socket.
+    static func connect(to path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw Failure(description: "connect \(path): \(errno)")
+        }
+        return fd
+    }
+
+    /// Waits, on a thread of its own, until the other end hangs up; returns the poll events seen.
+    static func waitForHangUp(_ fd: Int32) async throws -> Int16 {
+        try await withCheckedThrowingContinuation { continuation in
+            // Bridges a blocking poll(2) to async without holding a cooperative thread.
+            let thread = Thread {
+                // No events asked for: poll still reports a hang-up, and arriving data does not wake it.
+                var descriptor = pollfd(fd: fd, events: 0, revents: 0)
+                while true {
+                    let ready = poll(&descriptor, 1, -1)
+                    if ready < 0, errno == EINTR { continue }
+                    guard ready == 1 else {
+                        continuation.resume(throwing: Failure(description: "poll: \(errno)"))
+                        return
+                    }
+                    if descriptor.revents & Int16(POLLHUP | POLLERR) != 0 {
+                        continuation.resume(returning: descriptor.revents)
+                        return
+                    }
+                }
+            }
+            thread.start()
+        }
+    }
+}

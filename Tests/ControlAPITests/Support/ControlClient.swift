@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import PaymentCore
+import Testing
+
+/// A till talking HTTP to the control socket with AsyncHTTPClient.
+struct ControlClient: Sendable {
+    struct Answer: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: Data
+
+        var text: String { String(decoding: self.body, as: UTF8.self) }
+
+        func payment() throws -> Payment {
+            try ControlClient.decoder.decode(Payment.self, from: self.body)
+        }
+
+        func problem() throws -> Problem {
+            try ControlClient.decoder.decode(Problem.self, from: self.body)
+        }
+
+        func json() throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: self.body) as? [String: Any])
+        }
+    }
+
+    /// The problem document as a till would decode it.
+    struct Problem: Decodable, Sendable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var code: String
+        var hint: String?
+        var vipps: VippsErrorInfo?
+        var payment: Payment?
+
+        var slug: String { String(self.type.dropFirst("urn:qrpayd:error:".count)) }
+    }
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    let socketPath: String
+    let httpClient: HTTPClient
+
+    func url(_ path: String) throws -> String {
+        try #require(URL(httpURLWithSocketPath: self.socketPath, uri: path)).absoluteString
+    }
+
+    func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: String? = nil,
+        contentType: String? = "application/json",
+        headers: [(String, String)] = []
+    ) async throws -> Answer {
+        var request = HTTPClientRequest(url: try self.url(path))
+        request.method = method
+        if let body {
+            request.body = .bytes(ByteBuffer(string: body))
+            if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await self.httpClient.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 22)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
+    }
+
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> Answer {
+        try await self.send(.GET, path, headers: headers)
+    }
+
+    func post(_ path: String, _ body: String? = nil) async throws -> Answer {
+        try await self.send(.POST, path, body: body)
+    }
+
+    /// `POST /v1/payments`.
+    func create(reference: String, amount: Int, text: String? = nil) async throws -> Answer {
+        var fields = ["\"reference\": \"\(reference)\"", "\"amount\": \(amount)"]
+        if let text { fields.append("\"text\": \"\(text)\"") }
+        return try await self.post("/v1/payments", "{\(fields.joined(separator: ", "))}")
+    }
+
+    /// Opens `/v1/events` and returns once the server has answered, so the subscription is in place.
+    func events(lastEventID: Int64? = nil) async throws -> EventStreamReader {
+        var request = HTTPClientRequest(url: try self.url("/v1/events"))
+        if let lastEventID { request.headers.add(name: "Last-Event-ID", value: "\(lastEventID)") }
+        let response = try await self.httpClient.execute(request, timeout: .hours(1))
+        #expect(response.status == .ok)
+        #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
+        return EventStreamReader(response)
+    }
+}

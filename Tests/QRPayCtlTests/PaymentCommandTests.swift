@@ -1,0 +1,112 @@
+import Foundation
+import PaymentCore
+import TestSupport
+import Testing
+import VippsSimulator
+
+/// `qrpayctl pay/status/list/cancel/capture/refund`, the real binary against a real server on a socket.
+@Suite struct PaymentCommandTests {
+    @Test func payPrintsThePaymentAndStatusReadsItBack() async throws {
+        try await DaemonHarness.run { daemon in
+            let pay = try await daemon.qrpayctl("pay", "till9-000001", "12900", "--text", "Kaffe og bolle")
+            #expect(pay.status == 0, "\(pay.standardError)")
+            #expect(pay.output.contains("till9-000001"))
+            #expect(pay.output.contains("129.00 NOK"))
+            #expect(pay.output.contains("awaiting-scan"))
+            #expect(pay.output.contains("Kaffe og bolle"))
+
+            let status = try await daemon.qrpayctl("status", "till9-000001")
+            #expect(status.status == 0)
+            #expect(status.output.contains("kiosk9-till9-000001"))
+            #expect(status.output.contains("awaiting-scan"))
+        }
+    }
+
+    @Test func jsonPrintsTheDaemonsJSON() async throws {
+        try await DaemonHarness.run { daemon in
+            let pay = try await daemon.qrpayctl("pay", "till9-000002", "12900", "--json")
+            #expect(pay.status == 0, "\(pay.standardError)")
+            let created = try Self.object(pay.standardOutput)
+            #expect(created["state"] as? String == "awaiting-scan")
+            #expect(created["amount"] as? Int == 12900)
+
+            let status = try await daemon.qrpayctl("status", "till9-000002", "--json")
+            #expect(try Self.object(status.standardOutput)["orderId"] as? String == "kiosk9-till9-000002")
+
+            let list = try await daemon.qrpayctl("list", "--all", "--json")
+            let payments = try #require(try Self.object(list.standardOutput)["payments"] as? [[String: Any]])
+            #expect(payments.map { $0["reference"] as? String } == ["till9-000002"])
+        }
+    }
+
+    @Test func listShowsWhatNeedsTheTill() async throws {
+        try await DaemonHarness.run(settlement: .till) { daemon in
+            let empty = try await daemon.qrpayctl("list")
+            #expect(empty.status == 0)
+            #expect(empty.output.contains("No payments need the till."))
+
+            _ = try await daemon.approvedPayment("till9-000003", amount: 4500, until: .authorized)
+            let list = try await daemon.qrpayctl("list")
+            #expect(list.status == 0)
+            let row = try #require(list.output.split(separator: "\n").first { $0.contains("till9-000003") })
+            #expect(row.contains("45.00 NOK"))
+            #expect(row.contains("authorized"))
+        }
+    }
+
+    @Test func cancelStopsThePayment() async throws {
+        try await DaemonHarness.run { daemon in
+            _ = try await daemon.qrpayctl("pay", "till9-000004", "12900")
+            let cancel = try await daemon.qrpayctl("cancel", "till9-000004")
+            #expect(cancel.status == 0, "\(cancel.standardError)")
+            #expect(cancel.output.contains("cancelled (final)"))
+        }
+    }
+
+    @Test func captureInPartsThenRefund() async throws {
+        try await DaemonHarness.run(settlement: .till) { daemon in
+            _ = try await daemon.approvedPayment("till9-000005", amount: 10000, until: .authorized)
+
+            let part = try await daemon.qrpayctl("capture", "till9-000005", "--amount", "4000")
+            #expect(part.status == 0, "\(part.standardError)")
+            #expect(part.output.contains("40.00 NOK"))
+            #expect(part.output.contains("captured"))
+
+            let rest = try await daemon.qrpayctl("capture", "till9-000005", "--json")
+            #expect(try Self.object(rest.standardOutput)["capturedAmount"] as? Int == 10000)
+
+            let refund = try await daemon.qrpayctl("refund", "till9-000005", "--amount", "2500")
+            #expect(refund.status == 0, "\(refund.standardError)")
+            let refunded = try #require(refund.output.split(separator: "\n").first { $0.hasPrefix("refunded") })
+            #expect(refunded.contains("25.00 NOK"))
+        }
+    }
+
+    @Test func payWaitExitsZeroOnceTheCustomerHasPaid() async throws {
+        try await DaemonHarness.run(settlement: .auto) { daemon in
+            let events = await daemon.engine.events.subscribe(after: nil)
+            async let pay = daemon.qrpayctl("pay", "till9-000006", "12900", "--wait")
+            try await DaemonHarness.wait(for: "till9-000006", to: .awaitingScan, in: events)
+            try await daemon.simulator.approve(orderId: daemon.orderId("till9-000006"))
+            let result = try await pay
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.output.contains("captured"))
+        }
+    }
+
+    @Test func payWaitExitsFourWhenTheCustomerDeclines() async throws {
+        try await DaemonHarness.run { daemon in
+            let events = await daemon.engine.events.subscribe(after: nil)
+            async let pay = daemon.qrpayctl("pay", "till9-000007", "12900", "--wait")
+            try await DaemonHarness.wait(for: "till9-000007", to: .awaitingScan, in: events)
+            try await daemon.simulator.decline(orderId: daemon.orderId("till9-000007"))
+            let result = try await pay
+            #expect(result.status == 4)
+            #expect(result.standardError.contains("rejected"))
+        }
+    }
+
+    static func object(_ data: Data) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+}
