@@ -159,6 +159,33 @@ public struct Payment: Sendable, Hashable, Codable {
         self.error = error
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case reference, orderId, amount, currency, text, state, final, settlement, capturedAmount, refundedAmount
+        case qrText, createdAt, updatedAt, expiresAt, scannedAt, authorizedAt, error
+    }
+
+    /// Writes `"error": null` and `"qrText": null` rather than leaving them out, as the control API documents.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.reference, forKey: .reference)
+        try container.encode(self.orderId, forKey: .orderId)
+        try container.encode(self.amount, forKey: .amount)
+        try container.encode(self.currency, forKey: .currency)
+        try container.encode(self.text, forKey: .text)
+        try container.encode(self.state, forKey: .state)
+        try container.encode(self.final, forKey: .final)
+        try container.encode(self.settlement, forKey: .settlement)
+        try container.encode(self.capturedAmount, forKey: .capturedAmount)
+        try container.encode(self.refundedAmount, forKey: .refundedAmount)
+        try container.encode(self.qrText, forKey: .qrText)
+        try container.encode(self.createdAt, forKey: .createdAt)
+        try container.encode(self.updatedAt, forKey: .updatedAt)
+        try container.encode(self.expiresAt, forKey: .expiresAt)
+        try container.encodeIfPresent(self.scannedAt, forKey: .scannedAt)
+        try container.encodeIfPresent(self.authorizedAt, forKey: .authorizedAt)
+        try container.encode(self.error, forKey: .error)
+    }
+
     /// Whether the till still has to act: approved and not captured, or not final at all.
     public var isUnsettled: Bool {
         self.state == .authorized || !self.final
