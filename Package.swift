@@ -282,7 +282,7 @@ let package = Package(
         .testTarget(
             name: "CustomerDisplayTests",
             dependencies: [
-                "CustomerDisplay", "TestSupport", "QRRendering",
+                "CustomerDisplay", "TestSupport", "PaymentCore", "QRPayDaemon", "VippsSimulator", "QRRendering",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Measures the daemon's idle footprint: resident memory and CPU while it waits for the till, with the poll loop,
 # the token refresher, the control socket and the customer display all running (demo mode, built-in simulator).
-# Usage: Benchmarks/idle-footprint.sh [seconds]   (default 60)
+# Usage: Benchmarks/idle-footprint.sh [seconds] [debug|release]   (default 60 release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-swift build -c release --product qrpayd >/dev/null
+configuration="${2:-release}"
+swift build -c "$configuration" --product qrpayd >/dev/null
 state="$(mktemp -d)"
 log="$state/qrpayd.log"
-.build/release/qrpayd --demo --state-directory "$state" >"$log" 2>&1 &
+".build/$configuration/qrpayd" --demo --state-directory "$state" >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$state"' EXIT
 # Wait for the daemon to say it is ready (it prints the demo banner then).

@@ -17,6 +17,7 @@ public struct EngineHarness: Sendable {
         engine configuration: EngineConfiguration = .testing(),
         simulator simulatorConfiguration: VippsSimulatorConfiguration = .demo,
         directory: TemporaryDirectory? = nil,
+        observer: @escaping PaymentEngine.Observer = { _ in },
         _ body: @Sendable (EngineHarness) async throws -> T
     ) async throws -> T {
         let directory = try directory ?? TemporaryDirectory()
@@ -30,7 +31,8 @@ public struct EngineHarness: Sendable {
                     var logger = Logger(label: "test.engine")
                     logger.logLevel = .warning
                     return logger
-                }()
+                }(),
+                observer: observer
             )
             let harness = EngineHarness(
                 engine: engine,
