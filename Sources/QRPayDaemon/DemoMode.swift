@@ -32,9 +32,7 @@ public enum DemoMode {
             }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { return }
-            let assets =
-                FileManager.default.fileExists(atPath: "assets/display/index.html")
-                ? FileManager.default.currentDirectoryPath + "/assets/display" : nil
+            let assets = Self.displayAssets()
             var settings = [
                 "vipps.environment": "test",
                 "vipps.baseURL": "http://127.0.0.1:\(port)",
@@ -45,7 +43,12 @@ public enum DemoMode {
                 "control.socketPath": socket,
                 "display.shopName": "qrpayd demo",
             ]
-            if let assets { settings["display.assetsDirectory"] = assets }
+            if let assets {
+                settings["display.assetsDirectory"] = assets
+            } else {
+                settings["display.enabled"] = "false"
+                logger.warning("The customer display's page files were not found; running without the display")
+            }
             let environment = [
                 "VIPPS_CLIENT_SECRET": unit.clientSecret,
                 "VIPPS_SUBSCRIPTION_KEY": unit.subscriptionKey,
@@ -77,5 +80,19 @@ public enum DemoMode {
             try await Daemon.run(options, logger: logger)
             group.cancelAll()
         }
+    }
+
+    /// The page files: the checkout's `assets/display` (from the working directory, or above a `swift build`
+    /// binary), else the installed copy.
+    static func displayAssets() -> String? {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var candidates = [FileManager.default.currentDirectoryPath + "/assets/display"]
+        var directory = executable.deletingLastPathComponent()
+        for _ in 0..<4 {
+            directory.deleteLastPathComponent()
+            candidates.append(directory.appendingPathComponent("assets/display").path)
+        }
+        candidates.append(DisplaySettings.installedAssetsDirectory)
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/index.html") }
     }
 }

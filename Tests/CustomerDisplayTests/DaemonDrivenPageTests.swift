@@ -11,18 +11,18 @@ extension ChromiumTests {
     /// bridge, the display server, and the page in a real headless Chromium.
     @Suite
     struct DaemonDrivenPageTests {
+        static func observer(_ bridge: DisplayBridge) -> PaymentEngine.Observer {
+            { update in await bridge.handle(update) }
+        }
+
         @Test func aRealPaymentMovesThePageFromQRToPaid() async throws {
             let feed = DisplayFeed()
             let bridge = DisplayBridge(feed: feed)
             let settings = testSettings(paidScreenDuration: .seconds(600))
-            try await EngineHarness.run(observer: { update in await bridge.handle(update) }) { h in
+            try await EngineHarness.run(observer: Self.observer(bridge)) { h in
                 let engine = h.engine
-                try await withDisplayServer(
-                    settings: settings,
-                    feed: feed,
-                    qrImage: { await engine.qrImage(reference: $0) }
-                ) {
-                    server in
+                let qrImage: @Sendable (String) async -> [UInt8]? = { await engine.qrImage(reference: $0) }
+                try await withDisplayServer(settings: settings, feed: feed, qrImage: qrImage) { server in
                     try await withHeadlessChromium { browser in
                         let page = try await BrowserPage.open(in: browser, width: 1280, height: 800)
                         try await page.load(server.baseURL)
@@ -63,7 +63,7 @@ extension ChromiumTests {
         @Test func aDeclinedPaymentShowsACustomerSafeReason() async throws {
             let feed = DisplayFeed()
             let bridge = DisplayBridge(feed: feed)
-            try await EngineHarness.run(observer: { update in await bridge.handle(update) }) { h in
+            try await EngineHarness.run(observer: Self.observer(bridge)) { h in
                 let (payment, _) = try await h.engine.create(
                     PaymentRequest(reference: "screen-2", amount: 5000, text: nil)
                 )

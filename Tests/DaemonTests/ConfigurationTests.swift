@@ -16,8 +16,16 @@ import VippsAPI
     ]
     static let secrets = ["VIPPS_CLIENT_SECRET": "s3cret-value", "VIPPS_SUBSCRIPTION_KEY": "k3y-value"]
 
-    static func load(_ settings: [String: String], environment: [String: String] = secrets) async throws -> DaemonConfiguration {
-        let reader = try await DaemonConfiguration.reader(file: nil, overrides: settings, environment: environment, readsFile: false)
+    static func load(
+        _ settings: [String: String],
+        environment: [String: String] = secrets
+    ) async throws -> DaemonConfiguration {
+        let reader = try await DaemonConfiguration.reader(
+            file: nil,
+            overrides: settings,
+            environment: environment,
+            readsFile: false
+        )
         return try DaemonConfiguration(config: reader, environment: environment)
     }
 

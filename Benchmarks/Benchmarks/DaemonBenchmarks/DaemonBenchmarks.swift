@@ -19,7 +19,11 @@ let benchmarks: @Sendable () -> Void = {
         try await fixture.start()
         let reference = await fixture.nextReference()
         benchmark.startMeasurement()
-        let (status, _) = try await fixture.send(.POST, "/v1/payments", json: #"{"reference":"\#(reference)","amount":12900}"#)
+        let (status, _) = try await fixture.send(
+            .POST,
+            "/v1/payments",
+            json: #"{"reference":"\#(reference)","amount":12900}"#
+        )
         benchmark.stopMeasurement()
         precondition(status == 201, "POST answered \(status)")
         _ = try await fixture.send(.POST, "/v1/payments/\(reference)/cancel")
@@ -28,7 +32,10 @@ let benchmarks: @Sendable () -> Void = {
     // Dominated by the 1 s poll interval Vipps' QR guide recommends; reported to show what a customer waits.
     Benchmark(
         "Customer approval to the till's SSE event (1 s polling)",
-        configuration: .init(metrics: [.wallClock, .custom("Vipps requests per payment", useScalingFactor: false)], maxIterations: 25)
+        configuration: .init(
+            metrics: [.wallClock, .custom("Vipps requests per payment", useScalingFactor: false)],
+            maxIterations: 25
+        )
     ) { benchmark in
         let fixture = Fixture.shared
         try await fixture.start()

@@ -16,7 +16,10 @@ actor Fixture {
     static let shared = Fixture()
 
     let simulator = VippsSimulator(configuration: .demo, logger: Fixture.quiet("sim"))
-    let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: VippsClient.httpClientConfiguration())
+    let httpClient = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: VippsClient.httpClientConfiguration()
+    )
     let feed = DisplayFeed()
     private(set) var engine: PaymentEngine?
     private(set) var socketPath = ""
@@ -72,8 +75,9 @@ actor Fixture {
             engine: engine,
             health: { HealthReport(status: .ok, version: "bench", vipps: .init(reachable: true, environment: "sim")) },
             version: "bench",
-            logger: Self.quiet("control")
-        ) { readyContinuation.yield() }
+            logger: Self.quiet("control"),
+            onListening: { readyContinuation.yield() }
+        )
         Task { try await server.run() }
         var readyIterator = ready.makeAsyncIterator()
         _ = await readyIterator.next()
@@ -85,8 +89,9 @@ actor Fixture {
             settings: DisplaySettings(shopName: "Bench", port: 0, assetsDirectory: assets),
             feed: self.feed,
             qrImage: { _ in nil },
-            logger: Self.quiet("display")
-        ) { displayContinuation.yield($0) }
+            logger: Self.quiet("display"),
+            onListening: { displayContinuation.yield($0) }
+        )
         Task { try await display.run() }
         var displayIterator = displayPorts.makeAsyncIterator()
         self.displayPort = await displayIterator.next() ?? 0
