@@ -4,296 +4,306 @@ import PackageDescription
 /// Settings every Swift target shares: Swift 6 mode (strict concurrency) plus the upcoming features the
 /// server-side anchors use, so imports and existentials stay explicit.
 let swiftSettings: [SwiftSetting] = [
-  .swiftLanguageMode(.v6),
-  .enableUpcomingFeature("ExistentialAny"),
-  .enableUpcomingFeature("MemberImportVisibility"),
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
-  name: "qrpayd",
-  platforms: [.macOS(.v15)],
-  products: [
-    .executable(name: "qrpayd", targets: ["qrpayd"]),
-    .executable(name: "qrpayctl", targets: ["qrpayctl"]),
-    .executable(name: "vipps-sim", targets: ["vipps-sim"]),
-    // Libraries are products so the separate Benchmarks package can measure them.
-    .library(name: "QRRendering", targets: ["QRRendering"]),
-    .library(name: "VippsAPI", targets: ["VippsAPI"]),
-    .library(name: "VippsSimulator", targets: ["VippsSimulator"]),
-    .library(name: "PaymentCore", targets: ["PaymentCore"]),
-    .library(name: "ControlAPI", targets: ["ControlAPI"]),
-    .library(name: "CustomerDisplay", targets: ["CustomerDisplay"]),
-  ],
-  dependencies: [
-    .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
-    .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
-    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
-    .package(url: "https://github.com/apple/swift-configuration.git", from: "1.0.0"),
-    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
-    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
-    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
-    .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
-    .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
-  ],
-  targets: [
-    // MARK: QR code → PNG
-    .systemLibrary(
-      name: "CQREncode",
-      pkgConfig: "libqrencode",
-      providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]
-    ),
-    .systemLibrary(
-      name: "CPNG",
-      pkgConfig: "libpng",
-      providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
-    ),
-    // libpng's classic API reports errors with longjmp, which must never cross Swift frames:
-    // the setjmp lives in this small C target and comes back to Swift as an error code.
-    .target(name: "CQRPNG", dependencies: ["CPNG"]),
-    .target(
-      name: "QRRendering", dependencies: ["CQREncode", "CQRPNG"], swiftSettings: swiftSettings),
+    name: "qrpayd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "qrpayd", targets: ["qrpayd"]),
+        .executable(name: "qrpayctl", targets: ["qrpayctl"]),
+        .executable(name: "vipps-sim", targets: ["vipps-sim"]),
+        // Libraries are products so the separate Benchmarks package can measure them.
+        .library(name: "QRRendering", targets: ["QRRendering"]),
+        .library(name: "VippsAPI", targets: ["VippsAPI"]),
+        .library(name: "VippsSimulator", targets: ["VippsSimulator"]),
+        .library(name: "PaymentCore", targets: ["PaymentCore"]),
+        .library(name: "ControlAPI", targets: ["ControlAPI"]),
+        .library(name: "CustomerDisplay", targets: ["CustomerDisplay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
+    ],
+    targets: [
+        // MARK: QR code → PNG
+        .systemLibrary(
+            name: "CQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]
+        ),
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
+        ),
+        // libpng's classic API reports errors with longjmp, which must never cross Swift frames:
+        // the setjmp lives in this small C target and comes back to Swift as an error code.
+        .target(name: "CQRPNG", dependencies: ["CPNG"]),
+        .target(name: "QRRendering", dependencies: ["CQREncode", "CQRPNG"], swiftSettings: swiftSettings),
 
-    // MARK: Vipps
-    .target(
-      name: "VippsAPI",
-      dependencies: [
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
-        .product(name: "NIOFoundationCompat", package: "swift-nio"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .target(
-      name: "VippsSimulator",
-      dependencies: [
-        .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "HummingbirdCore", package: "hummingbird"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOPosix", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
-        .product(name: "NIOFoundationCompat", package: "swift-nio"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-      ],
-      swiftSettings: swiftSettings
-    ),
+        // MARK: Vipps
+        .target(
+            name: "VippsAPI",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VippsSimulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
-    // MARK: The payment engine
-    .target(
-      name: "PaymentCore",
-      dependencies: [
-        "VippsAPI", "QRRendering",
-        .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-      ],
-      swiftSettings: swiftSettings
-    ),
+        // MARK: The payment engine
+        .target(
+            name: "PaymentCore",
+            dependencies: [
+                "VippsAPI", "QRRendering",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
-    // MARK: The till's control API
-    .target(
-      name: "ControlAPI",
-      dependencies: [
-        "PaymentCore", "VippsAPI",
-        .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "HummingbirdCore", package: "hummingbird"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOPosix", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-      ],
-      swiftSettings: swiftSettings
-    ),
+        // MARK: The till's control API
+        .target(
+            name: "ControlAPI",
+            dependencies: [
+                "PaymentCore", "VippsAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
-    // MARK: systemd and the customer screen
-    .target(
-      name: "SystemdSupport",
-      dependencies: [
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .target(
-      name: "CustomerDisplay",
-      dependencies: [
-        .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-      ],
-      swiftSettings: swiftSettings
-    ),
+        // MARK: systemd and the customer screen
+        .target(
+            name: "SystemdSupport",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CustomerDisplay",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
-    // MARK: The daemon
-    .target(
-      name: "QRPayDaemon",
-      dependencies: [
-        "PaymentCore", "VippsAPI", "QRRendering", "ControlAPI", "CustomerDisplay", "SystemdSupport",
-        "VippsSimulator",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Configuration", package: "swift-configuration"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        .product(name: "SystemPackage", package: "swift-system"),
-      ],
-      swiftSettings: swiftSettings
-    ),
+        // MARK: The daemon
+        .target(
+            name: "QRPayDaemon",
+            dependencies: [
+                "PaymentCore", "VippsAPI", "QRRendering", "ControlAPI", "CustomerDisplay", "SystemdSupport",
+                "VippsSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
-    // MARK: Executables
-    .executableTarget(
-      name: "qrpayd",
-      dependencies: [
-        "QRPayDaemon", "SystemdSupport", "ControlAPI", "VippsAPI",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Configuration", package: "swift-configuration"),
-        .product(name: "Logging", package: "swift-log"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .executableTarget(
-      name: "qrpayctl",
-      dependencies: [
-        "QRRendering",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
-        .product(name: "NIOFoundationCompat", package: "swift-nio"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .executableTarget(
-      name: "vipps-sim",
-      dependencies: [
-        "VippsSimulator",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-      ],
-      swiftSettings: swiftSettings
-    ),
+        // MARK: Executables
+        .executableTarget(
+            name: "qrpayd",
+            dependencies: [
+                "QRPayDaemon", "SystemdSupport", "ControlAPI", "VippsAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "qrpayctl",
+            dependencies: [
+                "QRRendering", "QRPayDaemon", "VippsAPI",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vipps-sim",
+            dependencies: [
+                "VippsSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
-    // MARK: Tests
-    .target(
-      name: "TestSupport",
-      dependencies: [
-        "VippsAPI", "VippsSimulator", "PaymentCore",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
-        .product(name: "NIOFoundationCompat", package: "swift-nio"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-      ],
-      path: "Tests/TestSupport",
-      swiftSettings: swiftSettings
-    ),
-    .testTarget(
-      name: "QRRenderingTests",
-      dependencies: ["QRRendering", "TestSupport"],
-      swiftSettings: swiftSettings
-    ),
-    .testTarget(
-      name: "VippsAPITests",
-      dependencies: [
-        "VippsAPI", "VippsSimulator", "TestSupport",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Logging", package: "swift-log"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .testTarget(
-      name: "PaymentCoreTests",
-      dependencies: [
-        "PaymentCore", "VippsAPI", "VippsSimulator", "QRRendering", "TestSupport",
-        .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Logging", package: "swift-log"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .testTarget(
-      name: "DaemonTests",
-      dependencies: [
-        "qrpayd", "QRPayDaemon", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Configuration", package: "swift-configuration"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .testTarget(
-      name: "CLITests", dependencies: ["qrpayctl", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(
-      name: "ControlAPITests",
-      dependencies: [
-        "ControlAPI", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .testTarget(
-      name: "QRPayCtlTests",
-      dependencies: [
-        "qrpayctl", "ControlAPI", "PaymentCore", "VippsSimulator", "TestSupport",
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .testTarget(
-      name: "VippsSimulatorTests",
-      dependencies: [
-        "VippsSimulator", "TestSupport",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "HummingbirdTesting", package: "hummingbird"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .testTarget(
-      name: "SystemdSupportTests",
-      dependencies: [
-        "SystemdSupport", "TestSupport",
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .testTarget(
-      name: "SystemdIntegrationTests",
-      dependencies: [
-        "QRPayDaemon", "PaymentCore", "SystemdSupport", "VippsSimulator", "TestSupport",
-        .product(name: "Logging", package: "swift-log"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-    .testTarget(
-      name: "CustomerDisplayTests",
-      dependencies: [
-        "CustomerDisplay", "TestSupport", "PaymentCore", "QRPayDaemon", "VippsSimulator",
-        "QRRendering",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "Hummingbird", package: "hummingbird"),
-      ],
-      swiftSettings: swiftSettings
-    ),
-  ]
+        // MARK: Tests
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "VippsAPI", "VippsSimulator", "PaymentCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QRRenderingTests",
+            dependencies: ["QRRendering", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VippsAPITests",
+            dependencies: [
+                "VippsAPI", "VippsSimulator", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PaymentCoreTests",
+            dependencies: [
+                "PaymentCore", "VippsAPI", "VippsSimulator", "QRRendering", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "qrpayd", "QRPayDaemon", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DoctorTests",
+            dependencies: [
+                "qrpayctl", "qrpayd", "QRPayDaemon", "VippsAPI", "VippsSimulator", "TestSupport", "PaymentCore",
+                "CustomerDisplay",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CLITests", dependencies: ["qrpayctl", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ControlAPITests",
+            dependencies: [
+                "ControlAPI", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QRPayCtlTests",
+            dependencies: [
+                "qrpayctl", "ControlAPI", "PaymentCore", "VippsSimulator", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VippsSimulatorTests",
+            dependencies: [
+                "VippsSimulator", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SystemdSupportTests",
+            dependencies: [
+                "SystemdSupport", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SystemdIntegrationTests",
+            dependencies: [
+                "QRPayDaemon", "PaymentCore", "SystemdSupport", "VippsSimulator", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CustomerDisplayTests",
+            dependencies: [
+                "CustomerDisplay", "TestSupport", "PaymentCore", "QRPayDaemon", "VippsSimulator", "QRRendering",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
 )

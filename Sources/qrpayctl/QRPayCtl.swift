@@ -18,6 +18,7 @@ struct QRPayCtl: AsyncParsableCommand {
             WatchCommand.self,
             HealthCommand.self,
             QRCommand.self,
+            DoctorCommand.self,
         ]
     )
 

@@ -1,0 +1,218 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import QRPayDaemon
+import VippsAPI
+
+/// The checks that talk to Vipps, with the same client and keys the daemon uses.
+struct DoctorVippsChecks: Sendable {
+    let configuration: DaemonConfiguration
+    /// Overrides the other environment's base URL (a second simulator in tests).
+    let otherEnvironmentURL: String?
+
+    /// The clock may be this far from Vipps' before tokens and timestamps become a problem.
+    static let clockTolerance: TimeInterval = 60
+
+    func run() async -> [DoctorFinding] {
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: VippsClient.httpClientConfiguration()
+        )
+        let findings = await self.run(httpClient: httpClient)
+        try? await httpClient.shutdown()
+        return findings
+    }
+
+    private func run(httpClient: HTTPClient) async -> [DoctorFinding] {
+        var findings: [DoctorFinding] = []
+        let baseURL = self.configuration.environment.baseURL
+        let host = URL(string: baseURL)?.host ?? baseURL
+        if !Self.isLoopback(host) {
+            let dns = Self.resolve(host)
+            findings.append(dns)
+            if dns.status == .fail { return findings }
+        }
+        let reached = await self.reach(baseURL, httpClient: httpClient)
+        findings.append(reached.finding)
+        guard reached.finding.status != .fail else { return findings }
+        findings.append(Self.clock(vippsDate: reached.date))
+
+        let client = self.client(environment: self.configuration.environment, httpClient: httpClient)
+        do throws(VippsError) {
+            _ = try await client.tokens.token()
+            findings.append(
+                .ok(
+                    "access-token",
+                    "fetched an access token for client_id \(self.configuration.credentials.clientID) "
+                        + "(MSN \(self.configuration.credentials.merchantSerialNumber))"
+                )
+            )
+        } catch {
+            findings.append(await self.tokenFailure(error, httpClient: httpClient))
+            return findings
+        }
+        findings.append(await self.qrAPI(client))
+        return findings
+    }
+
+    // MARK: The checks
+
+    private static func resolve(_ host: String) -> DoctorFinding {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, "443", &hints, &result)
+        if let result { freeaddrinfo(result) }
+        guard status == 0 else {
+            return .fail(
+                "dns",
+                "\(host) does not resolve: \(String(cString: gai_strerror(status)))",
+                fix: "Check the box's DNS (resolvectl status) and network; a captive portal or a firewall may block it."
+            )
+        }
+        return .ok("dns", "\(host) resolves")
+    }
+
+    private func reach(_ baseURL: String, httpClient: HTTPClient) async -> (finding: DoctorFinding, date: Date?) {
+        var request = HTTPClientRequest(url: baseURL + "/")
+        request.method = .GET
+        do {
+            let response = try await httpClient.execute(
+                request,
+                timeout: .milliseconds(Int64(self.configuration.requestTimeout / .milliseconds(1)))
+            )
+            _ = try await response.body.collect(upTo: 1 << 20)
+            let date = response.headers.first(name: "Date").flatMap(Self.httpDate)
+            return (
+                .ok("vipps", "\(self.configuration.environment) answers (HTTP \(response.status.code))"),
+                date
+            )
+        } catch {
+            return (
+                .fail(
+                    "vipps",
+                    "cannot reach \(baseURL): \(error)",
+                    fix: "Check the network, that HTTPS to \(baseURL) is allowed through the firewall or proxy, and "
+                        + "the Vipps status page."
+                ),
+                nil
+            )
+        }
+    }
+
+    static func clock(vippsDate: Date?, now: Date = Date()) -> DoctorFinding {
+        guard let vippsDate else {
+            return .warning(
+                "clock",
+                "Vipps sent no Date header, so the clock was not compared",
+                fix: "Check that time synchronisation is on: timedatectl status."
+            )
+        }
+        let offset = now.timeIntervalSince(vippsDate)
+        let seconds = Int(offset.magnitude.rounded())
+        guard offset.magnitude <= Self.clockTolerance else {
+            return .fail(
+                "clock",
+                "the clock is \(seconds) s \(offset > 0 ? "ahead of" : "behind") Vipps",
+                fix:
+                    "Turn on time synchronisation (timedatectl set-ntp true) and check that NTP can reach its servers; "
+                    + "a wrong clock makes tokens look expired."
+            )
+        }
+        return .ok("clock", "within \(seconds) s of Vipps")
+    }
+
+    private func tokenFailure(_ error: VippsError, httpClient: HTTPClient) async -> DoctorFinding {
+        let guidance = error.guidance
+        let said = Self.vippsSaid(error)
+        if ["invalid-subscription-key", "invalid-client-credentials"].contains(guidance.id),
+            let (other, name) = self.otherEnvironment()
+        {
+            let probe = self.client(environment: other, httpClient: httpClient)
+            if (try? await probe.tokens.token()) != nil {
+                return .fail(
+                    "access-token",
+                    "\(guidance.title) (\(said)); these keys look like \(name) keys: \(other) gave a token for them.",
+                    fix: "Set vipps.environment to \"\(name)\" (with that environment's MSN), or install this sales "
+                        + "unit's keys for the configured environment. " + guidance.operatorHint
+                )
+            }
+        }
+        return .fail("access-token", "\(guidance.title) (\(said))", fix: guidance.operatorHint)
+    }
+
+    /// Asks the QR API for a code for an obviously invalid payment URL: a validation error proves the API is there
+    /// and these keys may use it; 401, 403, 404 or 5xx say they may not.
+    private func qrAPI(_ client: VippsClient) async -> DoctorFinding {
+        do throws(VippsError) {
+            _ = try await client.qrTarget(paymentURL: "https://qrpayd-doctor.invalid/not-a-payment?token=doctor")
+            return .ok("qr-api", "the QR API answers")
+        } catch {
+            let message = error.errorMessage?.lowercased() ?? ""
+            if error.httpStatus == 400, message.contains("validation error") || message.contains("not valid") {
+                return .ok("qr-api", "the QR API answers and accepts these keys")
+            }
+            let guidance = error.guidance
+            return .fail(
+                "qr-api",
+                "\(guidance.title) (\(Self.vippsSaid(error)))",
+                fix: guidance.operatorHint
+            )
+        }
+    }
+
+    // MARK: Helpers
+
+    private func client(environment: VippsEnvironment, httpClient: HTTPClient) -> VippsClient {
+        var logger = Logger(label: "qrpayctl.doctor")
+        logger.logLevel = .critical
+        return VippsClient(
+            httpClient: httpClient,
+            configuration: .init(
+                environment: environment,
+                credentials: self.configuration.credentials,
+                systemInfo: VippsSystemInfo(version: Daemon.version, pluginVersion: Daemon.version),
+                requestTimeout: self.configuration.requestTimeout
+            ),
+            logger: logger
+        )
+    }
+
+    /// test ↔ production, and its name; nil for a custom base URL unless one was given for the other side.
+    private func otherEnvironment() -> (VippsEnvironment, String)? {
+        let isTest = self.configuration.environment.isTest
+        let name = isTest ? "production" : "test"
+        if let url = self.otherEnvironmentURL {
+            return (.custom(baseURL: url, isTest: !isTest), name)
+        }
+        switch self.configuration.environment {
+        case .test: return (.production, name)
+        case .production: return (.test, name)
+        case .custom: return nil
+        }
+    }
+
+    private static func vippsSaid(_ error: VippsError) -> String {
+        [
+            error.httpStatus.map { "HTTP \($0)" },
+            error.errorGroup.map { "\($0)" },
+            error.errorCode,
+            error.errorMessage.map { "\"\($0)\"" },
+        ].compactMap { $0 }.joined(separator: " ")
+    }
+
+    private static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// An IMF-fixdate (`Sat, 21 Nov 2026 11:20:01 GMT`), as HTTP's Date header carries.
+    static func httpDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+}
