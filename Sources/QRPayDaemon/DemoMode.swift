@@ -1,6 +1,7 @@
 import CustomerDisplay
 import Foundation
 import Logging
+import ServiceLifecycle
 import SystemdSupport
 import VippsSimulator
 
@@ -10,12 +11,13 @@ public enum DemoMode {
     public static func run(overrides: [String: String]) async throws {
         LoggingBootstrap.bootstrap(identifier: "qrpayd-demo", logLevel: .info)
         let logger = Logger(label: "qrpayd.demo")
+        // A fixed socket path so the README's commands work as written; a fresh database each run.
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("qrpayd-demo").path
         let stateDirectory =
-            overrides["state.directory"]
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("qrpayd-demo-\(getpid())").path
+            overrides["state.directory"] ?? (base as NSString).appendingPathComponent("state-\(getpid())")
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let socket =
-            overrides["control.socketPath"] ?? (stateDirectory as NSString).appendingPathComponent("control.sock")
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let socket = overrides["control.socketPath"] ?? (base as NSString).appendingPathComponent("control.sock")
 
         var simulatorConfiguration = VippsSimulatorConfiguration.demo
         simulatorConfiguration.autoCustomer = .init(openAfter: .seconds(4), approveAfter: .seconds(8))
@@ -26,9 +28,16 @@ public enum DemoMode {
         let unit = VippsSimulatorConfiguration.demoSalesUnit
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
 
+        // The simulator in a ServiceGroup of its own, stopped gracefully once the daemon has stopped.
+        let simulatorGroup = ServiceGroup(
+            configuration: .init(
+                services: [simulator.makeService(host: "127.0.0.1", port: 0) { port in continuation.yield(port) }],
+                logger: simulatorLogger
+            )
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await simulator.run(host: "127.0.0.1", port: 0) { port in continuation.yield(port) }
+                try await simulatorGroup.run()
             }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { return }
@@ -78,7 +87,7 @@ public enum DemoMode {
                 }
             )
             try await Daemon.run(options, logger: logger)
-            group.cancelAll()
+            await simulatorGroup.triggerGracefulShutdown()
         }
     }
 
