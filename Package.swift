@@ -204,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "VippsAPITests",
             dependencies: [
-                "VippsAPI", "VippsSimulator", "TestSupport",
+                "VippsAPI", "VippsSimulator", "TestSupport", "CustomerDisplay",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],

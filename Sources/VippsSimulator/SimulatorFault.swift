@@ -32,6 +32,9 @@ public struct SimulatorFault: Sendable, Hashable {
         case unreachable(Duration)
         /// Make every token issued so far invalid, now.
         case expireTokens
+        /// Answer with exactly this Vipps error: the eCom array shape when a group or code is given, else the
+        /// gateway's `{"statusCode", "message"}`. For errors the simulator cannot reach by playing the customer.
+        case vippsError(status: Int, group: String?, code: String?, message: String)
     }
 
     public var action: Action
@@ -88,6 +91,24 @@ public struct SimulatorFault: Sendable, Hashable {
     }
 
     public static let expireTokens = SimulatorFault(action: .expireTokens)
+
+    /// Answers the next `count` matching requests with this Vipps error.
+    public static func vippsError(
+        status: Int,
+        group: String? = nil,
+        code: String? = nil,
+        message: String,
+        count: Int = 1,
+        method: String? = nil,
+        pathPrefix: String? = nil
+    ) -> SimulatorFault {
+        SimulatorFault(
+            action: .vippsError(status: status, group: group, code: code, message: message),
+            count: count,
+            method: method,
+            pathPrefix: pathPrefix
+        )
+    }
 
     func matches(method: String, path: String) -> Bool {
         if let expected = self.method, expected.uppercased() != method.uppercased() { return false }

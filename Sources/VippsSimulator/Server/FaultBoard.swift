@@ -6,6 +6,7 @@ final class FaultBoard: Sendable {
     /// What to do to one request.
     struct Decision: Sendable {
         var status: (code: Int, bodyShape: SimulatorFault.BodyShape?, retryAfter: Int?)?
+        var error: (status: Int, group: String?, code: String?, message: String)?
         var drop: SimulatorFault.DropPhase?
         var latency: Duration?
     }
@@ -30,7 +31,7 @@ final class FaultBoard: Sendable {
                 state.unreachableUntil = ContinuousClock.now.advanced(by: duration)
             case .expireTokens:
                 break
-            case .status, .latency, .drop:
+            case .status, .latency, .drop, .vippsError:
                 state.faults.append(ActiveFault(fault: fault, remaining: fault.count))
             }
         }
@@ -67,6 +68,12 @@ final class FaultBoard: Sendable {
                     }
                 }
                 return action
+            }
+            if case .vippsError(let status, let group, let code, let message) = take({
+                if case .vippsError = $0 { true } else { false }
+            }) {
+                decision.error = (status, group, code, message)
+                return decision
             }
             if case .status(let code, let shape, let retryAfter) = take({ if case .status = $0 { true } else { false } }
             ) {

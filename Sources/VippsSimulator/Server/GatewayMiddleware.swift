@@ -26,6 +26,26 @@ struct GatewayMiddleware: RouterMiddleware {
         )
         let decision = self.faults.decide(method: facts.method, path: path)
 
+        if let error = decision.error {
+            let body: JSONValue
+            if error.group != nil || error.code != nil {
+                body = ErrorBodies.ecom([
+                    ErrorBodies.EcomError(
+                        group: error.group ?? "VippsError",
+                        code: error.code ?? "99",
+                        message: error.message
+                    )
+                ])
+            } else {
+                body = ErrorBodies.gateway(status: error.status, message: error.message)
+            }
+            facts.status = error.status
+            facts.fault = "vipps-error"
+            await self.record(facts)
+            return Response(
+                VippsAnswer(status: error.status, body: .json(body, contentType: "application/json"), retryAfter: nil)
+            )
+        }
         if let status = decision.status {
             let answer = InjectedAnswers.answer(
                 status: status.code,
