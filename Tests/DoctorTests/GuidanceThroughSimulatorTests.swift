@@ -187,10 +187,10 @@ struct GuidanceThroughSimulatorTests {
             id: "vipps-unreachable",
             till: .vippsUnavailable,
             customer: .vippsUnavailable,
-            requestTimeout: .seconds(1)
+            requestTimeout: .seconds(2)
         ) { h, client in
             _ = try await client.tokens.token()
-            await h.simulator.inject(.latency(.seconds(3), count: 1, pathPrefix: "/ecomm"))
+            await h.simulator.inject(.latency(.seconds(30), count: 1, pathPrefix: "/ecomm"))
             _ = try await client.details(orderId: "kiosk7-slow")
         },
     ]

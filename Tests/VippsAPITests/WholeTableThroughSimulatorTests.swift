@@ -336,9 +336,9 @@ struct WholeTableThroughSimulatorTests {
         try await SimulatorHarness.run { harness in
             let error: VippsError?
             if id == "vipps-unreachable" {
-                let client = harness.makeClient(requestTimeout: .milliseconds(300))
+                let client = harness.makeClient(requestTimeout: .seconds(2))
                 _ = try await client.tokens.token()
-                await harness.simulator.inject(.latency(.seconds(3), count: 1, pathPrefix: "/ecomm"))
+                await harness.simulator.inject(.latency(.seconds(30), count: 1, pathPrefix: "/ecomm"))
                 error = await Self.perform(.details, client)
             } else {
                 let scenario = try #require(Self.scenarios[id])
