@@ -189,7 +189,8 @@ struct GuidanceThroughSimulatorTests {
             customer: .vippsUnavailable,
             requestTimeout: .seconds(2)
         ) { h, client in
-            _ = try await client.tokens.token()
+            // The short timeout is for the held answer; a busy machine may need more than one try for the token.
+            for _ in 0..<5 where await client.tokens.validUntil == nil { _ = try? await client.tokens.token() }
             await h.simulator.inject(.latency(.seconds(30), count: 1, pathPrefix: "/ecomm"))
             _ = try await client.details(orderId: "kiosk7-slow")
         },

@@ -25,7 +25,7 @@ public struct EngineHarness: Sendable {
             let store = try PaymentStore(directory: directory.path)
             let engine = PaymentEngine(
                 configuration: configuration,
-                vipps: simulatorHarness.makeClient(requestTimeout: .seconds(5)),
+                vipps: simulatorHarness.makeClient(requestTimeout: .seconds(20)),
                 store: store,
                 logger: {
                     var logger = Logger(label: "test.engine")

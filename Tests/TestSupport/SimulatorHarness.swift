@@ -22,7 +22,8 @@ public struct SimulatorHarness: Sendable {
 
     public func makeClient(
         credentials: VippsCredentials = SimulatorHarness.demoCredentials,
-        requestTimeout: Duration = .seconds(5)
+        // Generous: the whole suite runs in parallel on a 2-core CI machine. Tests about timeouts set their own.
+        requestTimeout: Duration = .seconds(20)
     ) -> VippsClient {
         VippsClient(
             httpClient: self.httpClient,
