@@ -50,6 +50,7 @@ public actor EventHub {
         let id = UUID()
         self.listeners[id] = Listener(continuation: continuation, lastDelivered: last)
         continuation.onTermination = { _ in
+            // onTermination is synchronous; hop onto the actor to forget the listener.
             Task { await self.remove(id) }
         }
         return stream

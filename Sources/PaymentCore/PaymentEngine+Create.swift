@@ -156,7 +156,7 @@ extension PaymentEngine {
                         callbackPrefix: self.configuration.callbackPrefix
                     )
                 )
-                self.noteVippsSuccess()
+                await self.noteVippsSuccess()
                 url = initiated.url
             } catch {
                 await self.noteVippsFailure(error)
@@ -210,7 +210,7 @@ extension PaymentEngine {
             while true {
                 do {
                     text = try await self.vipps.qrTarget(paymentURL: url).text
-                    self.noteVippsSuccess()
+                    await self.noteVippsSuccess()
                     break
                 } catch {
                     await self.noteVippsFailure(error)

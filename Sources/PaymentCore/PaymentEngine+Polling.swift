@@ -108,7 +108,7 @@ extension PaymentEngine {
         let details: PaymentDetails
         do {
             details = try await self.vipps.details(orderId: record.payment.orderId)
-            self.noteVippsSuccess()
+            await self.noteVippsSuccess()
             self.backoff[reference] = nil
         } catch {
             await self.noteVippsFailure(error)
@@ -368,7 +368,7 @@ extension PaymentEngine {
             self.follow(record.payment.reference, after: self.configuration.pollInterval)
             return record
         }
-        self.noteVippsSuccess()
+        await self.noteVippsSuccess()
         let updated = try await self.apply(details, to: record)
         if !self.needsFollowing(updated) { self.followed[updated.payment.reference] = nil }
         return updated
@@ -376,7 +376,7 @@ extension PaymentEngine {
 
     // MARK: Reachability
 
-    func noteVippsSuccess() {
+    func noteVippsSuccess() async {
         self.health.lastSuccess = Date()
         self.health.consecutiveFailures = 0
         if !self.health.reachable {
@@ -385,8 +385,7 @@ extension PaymentEngine {
                 "Vipps can be reached again",
                 metadata: ["message_id": "\(LogEvent.vippsReachableAgain.messageID)"]
             )
-            let observer = self.observer
-            Task { await observer(.vippsReachability(reachable: true, error: nil)) }
+            await self.observer(.vippsReachability(reachable: true, error: nil))
         }
     }
 

@@ -188,7 +188,7 @@ extension PaymentEngine {
         }
         do {
             _ = try await self.vipps.cancel(orderId: payment.orderId, text: "Avbrutt / Cancelled")
-            self.noteVippsSuccess()
+            await self.noteVippsSuccess()
             try? self.store.finishIntent(intent.id, succeeded: true, outcome: "cancelled", at: Date())
         } catch {
             await self.noteVippsFailure(error)
@@ -249,7 +249,7 @@ extension PaymentEngine {
         } catch {
             throw await self.moneyCallFailed(error, intent: intent, payment: record.payment)
         }
-        self.noteVippsSuccess()
+        await self.noteVippsSuccess()
         try? self.store.finishIntent(intent.id, succeeded: true, outcome: "captured", at: Date())
         record.payment.capturedAmount =
             summary?.capturedAmount ?? (record.payment.capturedAmount + (intent.amount ?? 0))
@@ -274,7 +274,7 @@ extension PaymentEngine {
         } catch {
             throw await self.moneyCallFailed(error, intent: intent, payment: record.payment)
         }
-        self.noteVippsSuccess()
+        await self.noteVippsSuccess()
         try? self.store.finishIntent(intent.id, succeeded: true, outcome: "refunded", at: Date())
         record.payment.refundedAmount =
             summary?.refundedAmount ?? (record.payment.refundedAmount + (intent.amount ?? 0))
