@@ -74,29 +74,17 @@ extension SimulatorEngine {
                     )
                 )
             }
-            let transactionId = RandomTokens.transactionId()
             payment.capturedAmount += amount
             payment.successfulCaptures += 1
-            payment.append(
+            let body = self.recordMoneyMoved(
                 .capture,
                 amount: amount,
-                success: true,
                 text: command.transactionText,
-                at: now,
-                transactionId: transactionId,
-                requestId: requestId
+                requestId: requestId,
+                in: &payment,
+                orderId: orderId,
+                now: now
             )
-            let body = self.withUnknownFields([
-                "orderId": .string(orderId),
-                "transactionInfo": [
-                    "amount": .integer(amount),
-                    "timeStamp": .string(WireTime.string(from: now)),
-                    "transactionText": .string(command.transactionText),
-                    "status": "Captured",
-                    "transactionId": .string(transactionId),
-                ],
-                "transactionSummary": self.summary(of: payment),
-            ])
             payment.captureAnswers[requestId] = IdempotentAnswer(requestedAmount: command.amount ?? 0, answer: body)
             self.payments[payment.key] = payment
             return .json(200, body)
@@ -190,29 +178,17 @@ extension SimulatorEngine {
                     .ecomError(400, group: "Payment", code: "71", message: "Cannot refund more than captured amount")
                 )
             }
-            let transactionId = RandomTokens.transactionId()
             payment.refundedAmount += amount
             payment.successfulRefunds += 1
-            payment.append(
+            let body = self.recordMoneyMoved(
                 .refund,
                 amount: amount,
-                success: true,
                 text: command.transactionText,
-                at: now,
-                transactionId: transactionId,
-                requestId: requestId
+                requestId: requestId,
+                in: &payment,
+                orderId: orderId,
+                now: now
             )
-            let body = self.withUnknownFields([
-                "orderId": .string(orderId),
-                "transaction": [
-                    "amount": .integer(amount),
-                    "timeStamp": .string(WireTime.string(from: now)),
-                    "transactionText": .string(command.transactionText),
-                    "status": "Refund",
-                    "transactionId": .string(transactionId),
-                ],
-                "transactionSummary": self.summary(of: payment),
-            ])
             payment.refundAnswers[requestId] = IdempotentAnswer(requestedAmount: command.amount ?? 0, answer: body)
             self.payments[payment.key] = payment
             return .json(200, body)
@@ -334,5 +310,40 @@ extension SimulatorEngine {
             body = body.setting("transactionSummary", to: summary)
         }
         return self.withUnknownFields(body, extra: ["sub": .null])
+    }
+
+    /// Logs a capture or refund that went through and builds Vipps' answer, which calls its object
+    /// `transactionInfo` for a capture but `transaction` for a refund.
+    private func recordMoneyMoved(
+        _ operation: PaymentRecord.Operation,
+        amount: Int,
+        text: String,
+        requestId: String,
+        in payment: inout PaymentRecord,
+        orderId: String,
+        now: Date
+    ) -> JSONValue {
+        let transactionId = RandomTokens.transactionId()
+        payment.append(
+            operation,
+            amount: amount,
+            success: true,
+            text: text,
+            at: now,
+            transactionId: transactionId,
+            requestId: requestId
+        )
+        let isCapture = operation == .capture
+        return self.withUnknownFields([
+            "orderId": .string(orderId),
+            isCapture ? "transactionInfo" : "transaction": [
+                "amount": .integer(amount),
+                "timeStamp": .string(WireTime.string(from: now)),
+                "transactionText": .string(text),
+                "status": isCapture ? "Captured" : "Refund",
+                "transactionId": .string(transactionId),
+            ],
+            "transactionSummary": self.summary(of: payment),
+        ])
     }
 }
