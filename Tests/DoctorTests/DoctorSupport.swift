@@ -124,11 +124,11 @@ func runProcess(_ path: String, _ arguments: [String], environment: [String: Str
             let errorData = Mutex(Data())
             group.enter()
             DispatchQueue.global().async {
-                let data = errors.fileHandleForReading.readDataToEndOfFile()
+                let data = PipeReading.readToEnd(errors.fileHandleForReading.fileDescriptor)
                 errorData.withLock { $0 = data }
                 group.leave()
             }
-            let outputData = output.fileHandleForReading.readDataToEndOfFile()
+            let outputData = PipeReading.readToEnd(output.fileHandleForReading.fileDescriptor)
             group.wait()
             process.waitUntilExit()
             continuation.resume(

@@ -72,7 +72,7 @@ public final class DaemonProcess: Sendable {
         DispatchQueue.global().async {
             var buffer = Data()
             while true {
-                let chunk = handle.availableData
+                let chunk = PipeReading.readChunk(handle.fileDescriptor)
                 if chunk.isEmpty { break }
                 buffer.append(chunk)
                 while let newline = buffer.firstIndex(of: 0x0A) {

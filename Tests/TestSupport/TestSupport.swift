@@ -37,18 +37,18 @@ public enum ExternalTool {
         process.standardError = stderr
         process.standardInput = stdin
         try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
+        if let input { PipeReading.writeAll(input, to: stdin.fileHandleForWriting.fileDescriptor) }
         try stdin.fileHandleForWriting.close()
         // Read both pipes to the end before waiting, so a chatty tool cannot fill a pipe and stall.
         let errorData = Mutex(Data())
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async {
-            let data = stderr.fileHandleForReading.readDataToEndOfFile()
+            let data = PipeReading.readToEnd(stderr.fileHandleForReading.fileDescriptor)
             errorData.withLock { $0 = data }
             group.leave()
         }
-        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
+        let outputData = PipeReading.readToEnd(stdout.fileHandleForReading.fileDescriptor)
         group.wait()
         process.waitUntilExit()
         return Result(

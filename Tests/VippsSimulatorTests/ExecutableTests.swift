@@ -20,7 +20,7 @@ struct ExecutableTests {
         let (lines, linesContinuation) = AsyncStream.makeStream(of: String.self)
         let buffer = Mutex("")
         output.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
+            let data = PipeReading.readChunk(handle.fileDescriptor)
             if data.isEmpty {
                 linesContinuation.finish()
                 return
