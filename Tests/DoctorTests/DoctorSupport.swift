@@ -106,38 +106,19 @@ struct DoctorSetup {
     }
 }
 
-/// Runs a program to completion off the cooperative pool and returns what it printed.
+/// Runs a program to completion and returns what it printed.
 func runProcess(_ path: String, _ arguments: [String], environment: [String: String]) async throws -> DoctorRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.environment = environment
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    return await withCheckedContinuation { continuation in
-        DispatchQueue.global().async {
-            let group = DispatchGroup()
-            let errorData = Mutex(Data())
-            group.enter()
-            DispatchQueue.global().async {
-                let data = PipeReading.readToEnd(errors.fileHandleForReading.fileDescriptor)
-                errorData.withLock { $0 = data }
-                group.leave()
-            }
-            let outputData = PipeReading.readToEnd(output.fileHandleForReading.fileDescriptor)
-            group.wait()
-            process.waitUntilExit()
-            continuation.resume(
-                returning: DoctorRun(
-                    status: process.terminationStatus,
-                    output: String(decoding: outputData, as: UTF8.self),
-                    errors: String(decoding: errorData.withLock { $0 }, as: UTF8.self)
-                )
-            )
-        }
-    }
+    let child = try SpawnedProcess(
+        path,
+        arguments,
+        environment: environment,
+        standardOutput: .collected,
+        standardError: .collected
+    )
+    let termination = await child.waitForExit()
+    return DoctorRun(
+        status: termination?.status ?? -1,
+        output: String(decoding: await child.output(), as: UTF8.self),
+        errors: String(decoding: await child.errorOutput(), as: UTF8.self)
+    )
 }

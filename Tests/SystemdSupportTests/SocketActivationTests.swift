@@ -137,18 +137,6 @@ struct SocketActivationTests {
         #expect(error?.message.contains("fd \(fd)") == true)
     }
 
-    @Test func unsetEnvironmentKeepsChildrenFromInheritingTheSockets() {
-        setenv("LISTEN_PID", "1", 1)
-        setenv("LISTEN_FDS", "1", 1)
-        setenv("LISTEN_FDNAMES", "control", 1)
-
-        SocketActivation.unsetEnvironment()
-
-        #expect(getenv("LISTEN_PID") == nil)
-        #expect(getenv("LISTEN_FDS") == nil)
-        #expect(getenv("LISTEN_FDNAMES") == nil)
-    }
-
     private static func freeDescriptor() throws -> Int32 {
         let placeholder = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         let fd = try TestDescriptors.moveToConsecutiveDescriptors([placeholder])

@@ -9,7 +9,7 @@ import VippsSimulator
 /// The real `qrpayd` binary as a child process, configured against a simulator, with its log lines readable as they
 /// come. For tests where processes matter: SIGKILL, restarts, systemd protocols.
 public final class DaemonProcess: Sendable {
-    public let process: Process
+    public let process: SpawnedProcess
     public let lines: AsyncStream<String>
     public let socketPath: String
 
@@ -56,34 +56,21 @@ public final class DaemonProcess: Sendable {
 
     /// Starts qrpayd; the log lines (stderr) arrive on ``lines``.
     public init(arguments: [String], environment: [String: String], socketPath: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: productPath("qrpayd"))
-        process.arguments = arguments
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
-        self.lines = lines
-        self.process = process
-        self.socketPath = socketPath
-        let handle = errors.fileHandleForReading
-        // A reader thread turns the pipe into lines; it ends when the process closes its stderr.
-        DispatchQueue.global().async {
-            var buffer = Data()
-            while true {
-                let chunk = PipeReading.readChunk(handle.fileDescriptor)
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                while let newline = buffer.firstIndex(of: 0x0A) {
-                    continuation.yield(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
-                    buffer.removeSubrange(buffer.startIndex...newline)
-                }
-            }
-            continuation.finish()
+        let sink: @Sendable (String?) -> Void = { line in
+            if let line { continuation.yield(line) } else { continuation.finish() }
         }
-        try process.run()
+        self.process = try SpawnedProcess(
+            productPath("qrpayd"),
+            arguments,
+            environment: environment,
+            standardError: .lines(sink)
+        )
+        self.lines = lines
+        self.socketPath = socketPath
     }
+
+    public var processIdentifier: pid_t { self.process.processID }
 
     /// Waits for a log line containing `text`; returns it, or nil if the process ended first.
     public func waitForLine(containing text: String) async -> String? {
@@ -96,7 +83,7 @@ public final class DaemonProcess: Sendable {
     /// Waits until the daemon says it is ready for the till.
     public func waitUntilReady() async throws {
         guard await self.waitForLine(containing: "qrpayd is ready for the till") != nil else {
-            throw DaemonDidNotStart(status: self.process.isRunning ? nil : self.process.terminationStatus)
+            throw DaemonDidNotStart(status: self.process.termination?.status)
         }
     }
 
@@ -104,25 +91,15 @@ public final class DaemonProcess: Sendable {
         public var status: Int32?
     }
 
-    /// Sends `signal` and waits for the process to end; returns its exit status.
+    /// Sends `signal` and waits for the process to end; returns its exit status (128 + signal if killed).
     @discardableResult
     public func stop(with signal: Int32) async -> Int32 {
-        kill(self.process.processIdentifier, signal)
+        self.process.signal(signal)
         return await self.waitForExit()
     }
 
     public func waitForExit() async -> Int32 {
-        let process = self.process
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
-            }
-        }
-    }
-
-    deinit {
-        if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
+        await self.process.waitForExit()?.status ?? -1
     }
 }
 

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Runs external tools (zbarimg, systemd-analyze, chromium, the project's own binaries) from tests.
 public enum ExternalTool {
@@ -27,34 +26,20 @@ public enum ExternalTool {
 
     /// Runs `name` with `arguments` to completion and returns what it printed.
     public static func run(_ name: String, _ arguments: [String], input: Data? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : try self.find(name)
-        process.arguments = arguments
-        let stdout = Pipe()
-        let stderr = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        try process.run()
-        if let input { PipeReading.writeAll(input, to: stdin.fileHandleForWriting.fileDescriptor) }
-        try stdin.fileHandleForWriting.close()
-        // Read both pipes to the end before waiting, so a chatty tool cannot fill a pipe and stall.
-        let errorData = Mutex(Data())
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            let data = PipeReading.readToEnd(stderr.fileHandleForReading.fileDescriptor)
-            errorData.withLock { $0 = data }
-            group.leave()
-        }
-        let outputData = PipeReading.readToEnd(stdout.fileHandleForReading.fileDescriptor)
-        group.wait()
-        process.waitUntilExit()
+        let executable = name.hasPrefix("/") ? name : try self.find(name).path
+        let child = try SpawnedProcess(
+            executable,
+            arguments,
+            environment: ProcessInfo.processInfo.environment,
+            standardInput: input.map { .data($0) } ?? .null,
+            standardOutput: .collected,
+            standardError: .collected
+        )
+        let termination = child.waitForExitBlocking()
         return Result(
-            status: process.terminationStatus,
-            standardOutput: outputData,
-            standardError: String(decoding: errorData.withLock { $0 }, as: UTF8.self)
+            status: termination.status,
+            standardOutput: child.outputBlocking(),
+            standardError: String(decoding: child.errorOutputBlocking(), as: UTF8.self)
         )
     }
 }

@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Synchronization
 import TestSupport
 import Testing
 
@@ -11,38 +10,16 @@ import Testing
 struct ExecutableTests {
     @Test("prints its address and credentials, serves, and exits cleanly on SIGTERM")
     func runsAndStops() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: productPath("vipps-sim"))
-        process.arguments = ["--port", "0", "--environment", "test", "--qr-answer", "text"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
         let (lines, linesContinuation) = AsyncStream.makeStream(of: String.self)
-        let buffer = Mutex("")
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let data = PipeReading.readChunk(handle.fileDescriptor)
-            if data.isEmpty {
-                linesContinuation.finish()
-                return
-            }
-            let complete = buffer.withLock { pending in
-                pending += String(decoding: data, as: UTF8.self)
-                var lines: [String] = []
-                while let newline = pending.firstIndex(of: "\n") {
-                    lines.append(String(pending[..<newline]))
-                    pending = String(pending[pending.index(after: newline)...])
-                }
-                return lines
-            }
-            complete.forEach { linesContinuation.yield($0) }
+        let sink: @Sendable (String?) -> Void = { line in
+            if let line { linesContinuation.yield(line) } else { linesContinuation.finish() }
         }
-        let (exits, exitContinuation) = AsyncStream.makeStream(of: Int32.self)
-        process.terminationHandler = { process in
-            exitContinuation.yield(process.terminationStatus)
-            exitContinuation.finish()
-        }
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        let process = try SpawnedProcess(
+            productPath("vipps-sim"),
+            ["--port", "0", "--environment", "test", "--qr-answer", "text"],
+            environment: ProcessInfo.processInfo.environment,
+            standardOutput: .lines(sink)
+        )
 
         var iterator = lines.makeAsyncIterator()
         let banner = try #require(await iterator.next())
@@ -60,9 +37,7 @@ struct ExecutableTests {
         #expect(response.status == .ok)
         _ = try await response.body.collect(upTo: 1 << 16)
 
-        kill(process.processIdentifier, SIGTERM)
-        var exitIterator = exits.makeAsyncIterator()
-        #expect(await exitIterator.next() == 0)
-        output.fileHandleForReading.readabilityHandler = nil
+        process.signal(SIGTERM)
+        #expect(await process.waitForExit() == .exited(0))
     }
 }

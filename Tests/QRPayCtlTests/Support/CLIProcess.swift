@@ -1,8 +1,7 @@
 import Foundation
 import TestSupport
 
-/// Runs the real `qrpayctl` binary without blocking a thread while it runs: its output goes to files, and its exit
-/// arrives through `Process.terminationHandler`.
+/// Runs the real `qrpayctl` binary without blocking a thread of the cooperative pool while it runs.
 enum CLIProcess {
     struct Result: Sendable {
         var status: Int32
@@ -12,32 +11,18 @@ enum CLIProcess {
     }
 
     static func run(_ arguments: [String]) async throws -> Result {
-        let directory = try TemporaryDirectory(prefix: "qrpayctl-output")
-        let outputFile = directory.file("stdout")
-        let errorFile = directory.file("stderr")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: productPath("qrpayctl"))
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: outputFile)
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            // Bridges Process' termination callback to async.
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
+        let child = try SpawnedProcess(
+            productPath("qrpayctl"),
+            arguments,
+            environment: ProcessInfo.processInfo.environment,
+            standardOutput: .collected,
+            standardError: .collected
+        )
+        let termination = await child.waitForExit()
         return Result(
-            status: status,
-            standardOutput: try Data(contentsOf: outputFile),
-            standardError: String(decoding: try Data(contentsOf: errorFile), as: UTF8.self)
+            status: termination?.status ?? -1,
+            standardOutput: await child.output(),
+            standardError: String(decoding: await child.errorOutput(), as: UTF8.self)
         )
     }
 }

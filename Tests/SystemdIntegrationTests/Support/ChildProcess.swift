@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import TestSupport
 
 /// A program a test started: standard output and standard error go to files (so the daemon never blocks on a full
 /// pipe, and `JOURNAL_STREAM` can name the file's device and inode) or to a pipe read line by line.
@@ -34,14 +34,11 @@ final class ChildProcess: Sendable {
         }
     }
 
-    let processID: Int32
+    var processID: Int32 { self.child.processID }
     /// Lines of standard error, when it was started with `.lines`.
     let errorLines = Collector<String>()
     private let errorFile: URL?
-    /// Receives the one termination, from the thread Foundation reports it on.
-    private let exits = Collector<Termination>()
-    /// Kept so Foundation keeps watching the child; touched only here.
-    private let process: Mutex<Process>
+    private let child: SpawnedProcess
 
     init(
         _ executable: String,
@@ -50,76 +47,35 @@ final class ChildProcess: Sendable {
         standardOutput: Output = .discarded,
         standardError: Output
     ) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try Self.handle(for: standardOutput)
-        var errorPipe: Pipe?
+        let lines = self.errorLines
+        let sink: @Sendable (String?) -> Void = { line in
+            if let line { lines.append(line) } else { lines.finish() }
+        }
+        // An existing file is appended to, never replaced: a test may have put its inode in JOURNAL_STREAM already.
+        let errors: SpawnedProcess.Output
         switch standardError {
         case .file(let url):
-            process.standardError = try Self.handle(for: .file(url))
+            errors = .file(url)
             self.errorFile = url
         case .lines:
-            let pipe = Pipe()
-            process.standardError = pipe
-            errorPipe = pipe
+            errors = .lines(sink)
             self.errorFile = nil
         case .discarded:
-            process.standardError = FileHandle.nullDevice
+            errors = .discarded
             self.errorFile = nil
         }
-        let exits = self.exits
-        process.terminationHandler = { finished in
-            exits.append(
-                finished.terminationReason == .exit
-                    ? .exited(finished.terminationStatus) : .signalled(finished.terminationStatus)
-            )
-        }
-        try process.run()
-        self.processID = process.processIdentifier
-        self.process = Mutex(process)
-        if let errorPipe {
-            try errorPipe.fileHandleForWriting.close()
-            // A descriptor of the reader's own, closed by it at end of file, whatever becomes of the Pipe object.
-            let reading = dup(errorPipe.fileHandleForReading.fileDescriptor)
-            let lines = self.errorLines
-            Thread.detachNewThread { Self.readLines(from: reading, into: lines) }
-        }
-    }
-
-    private static func handle(for output: Output) throws -> FileHandle {
-        switch output {
-        case .file(let url):
-            // An existing file is kept as it is: a test may have put its inode in JOURNAL_STREAM already.
-            if !FileManager.default.fileExists(atPath: url.path) {
-                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                    throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-                }
+        let output: SpawnedProcess.Output =
+            switch standardOutput {
+            case .file(let url): .file(url)
+            case .lines, .discarded: .discarded
             }
-            return try FileHandle(forWritingTo: url)
-        case .lines, .discarded:
-            return FileHandle.nullDevice
-        }
-    }
-
-    private static func readLines(from fd: Int32, into lines: Collector<String>) {
-        var pending: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
-            pending.append(contentsOf: buffer[..<count])
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                lines.append(String(decoding: pending[..<newline], as: UTF8.self))
-                pending.removeSubrange(...newline)
-            }
-        }
-        close(fd)
-        if !pending.isEmpty { lines.append(String(decoding: pending, as: UTF8.self)) }
-        lines.finish()
+        self.child = try SpawnedProcess(
+            executable,
+            arguments,
+            environment: environment,
+            standardOutput: output,
+            standardError: errors
+        )
     }
 
     /// What the child wrote to standard error so far.
@@ -130,15 +86,19 @@ final class ChildProcess: Sendable {
         return self.errorLines.items.joined(separator: "\n")
     }
 
-    var hasExited: Bool { !self.exits.items.isEmpty }
+    var hasExited: Bool { !self.child.isRunning }
 
     func signal(_ number: Int32) {
-        if !self.hasExited { kill(self.processID, number) }
+        self.child.signal(number)
     }
 
     /// How the child ended, once it has; `nil` if the waiting task was cancelled first.
     func termination() async -> Termination? {
-        await self.exits.first { _ in true }?.element
+        switch await self.child.waitForExit() {
+        case .exited(let status): .exited(status)
+        case .signalled(let signal): .signalled(signal)
+        case nil: nil
+        }
     }
 
     /// Waits for `event` (e.g. a datagram), failing with the child's standard error if the child exits first.
