@@ -50,7 +50,9 @@ public final class SpawnedProcess: Sendable {
     public struct SpawnFailed: Error, CustomStringConvertible {
         public var executable: String
         public var errno: Int32
-        public var description: String { "could not start \(self.executable): \(String(cString: strerror(self.errno)))" }
+        public var description: String {
+            "could not start \(self.executable): \(String(cString: strerror(self.errno)))"
+        }
     }
 
     public let processID: pid_t
