@@ -1,0 +1,61 @@
+import Foundation
+
+/// How hard the reliability suite pushes. CI runs the short mode; the long soak is started by hand:
+///
+///     QRPAYD_RELIABILITY=long swift test --filter ReliabilityTests
+///
+/// `QRPAYD_RELIABILITY_SEED` replays a run exactly (every random choice comes from it); the seed of each run is
+/// printed with its figures.
+struct ReliabilityMode: Sendable {
+    var name: String
+    /// Payments in the soak, per settlement mode.
+    var soakPayments: Int
+    /// Payments in the crash campaign (each may be killed at a random moment).
+    var crashPayments: Int
+    /// Inputs the control-socket fuzzer throws.
+    var fuzzInputs: Int
+    /// Longest stretch for which Vipps is made unreachable.
+    var longestOutage: Duration
+    var seed: UInt64
+
+    static let current: ReliabilityMode = {
+        let environment = ProcessInfo.processInfo.environment
+        let seed = environment["QRPAYD_RELIABILITY_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...999_999)
+        if environment["QRPAYD_RELIABILITY"] == "long" {
+            return ReliabilityMode(
+                name: "long",
+                soakPayments: 1000,
+                crashPayments: 300,
+                fuzzInputs: 20_000,
+                longestOutage: .seconds(20),
+                seed: seed
+            )
+        }
+        return ReliabilityMode(
+            name: "short",
+            soakPayments: 100,
+            crashPayments: 40,
+            fuzzInputs: 1500,
+            longestOutage: .seconds(3),
+            seed: seed
+        )
+    }()
+}
+
+/// A small, seedable generator (SplitMix64), so a failing run can be replayed from its seed.
+struct SeededRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) { self.state = seed }
+
+    mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// True with probability `p`.
+    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
+}
