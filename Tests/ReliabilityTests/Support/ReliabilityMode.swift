@@ -4,7 +4,7 @@ import Foundation
 ///
 ///     QRPAYD_RELIABILITY=long swift test --filter ReliabilityTests
 ///
-/// `QRPAYD_RELIABILITY_SEED` replays a run exactly (every random choice comes from it); the seed of each run is
+/// `QRPAYD_RELIABILITY_PAYMENTS` overrides the number of payments. `QRPAYD_RELIABILITY_SEED` replays a run exactly (every random choice comes from it); the seed of each run is
 /// printed with its figures.
 struct ReliabilityMode: Sendable {
     var name: String
@@ -19,6 +19,15 @@ struct ReliabilityMode: Sendable {
     var seed: UInt64
 
     static let current: ReliabilityMode = {
+        var mode = Self.named
+        if let payments = ProcessInfo.processInfo.environment["QRPAYD_RELIABILITY_PAYMENTS"].flatMap({ Int($0) }) {
+            mode.soakPayments = payments
+            mode.crashPayments = payments
+        }
+        return mode
+    }()
+
+    private static var named: ReliabilityMode {
         let environment = ProcessInfo.processInfo.environment
         let seed = environment["QRPAYD_RELIABILITY_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...999_999)
         if environment["QRPAYD_RELIABILITY"] == "long" {
@@ -39,7 +48,7 @@ struct ReliabilityMode: Sendable {
             longestOutage: .seconds(3),
             seed: seed
         )
-    }()
+    }
 }
 
 /// A small, seedable generator (SplitMix64), so a failing run can be replayed from its seed.

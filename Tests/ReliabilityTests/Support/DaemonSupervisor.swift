@@ -1,0 +1,116 @@
+import AsyncHTTPClient
+import Foundation
+import TestSupport
+
+/// Keeps one real `qrpayd` running for a reliability run: starts it, kills it with SIGKILL when the campaign says
+/// so, starts it again on the same state directory, and re-follows the till's event stream each time.
+actor DaemonSupervisor {
+    let setup: (arguments: [String], environment: [String: String], socketPath: String)
+    let httpClient: HTTPClient
+    let ledger: TillLedger
+    private var daemon: DaemonProcess?
+    private var follower: Task<Void, Never>?
+    private var restart: Task<Void, any Error>?
+    private(set) var kills = 0
+    /// Exits nobody asked for: each one is a defect.
+    private(set) var unexpectedExits: [String] = []
+
+    init(
+        setup: (arguments: [String], environment: [String: String], socketPath: String),
+        httpClient: HTTPClient,
+        ledger: TillLedger
+    ) {
+        self.setup = setup
+        self.httpClient = httpClient
+        self.ledger = ledger
+    }
+
+    var processID: pid_t? { self.daemon?.processIdentifier }
+    var till: TillClient { TillClient(socketPath: self.setup.socketPath, httpClient: self.httpClient) }
+
+    func start() async throws {
+        let daemon = try DaemonProcess(
+            arguments: self.setup.arguments,
+            environment: self.setup.environment,
+            socketPath: self.setup.socketPath
+        )
+        try await daemon.waitUntilReady()
+        self.daemon = daemon
+        // Drain the log so the daemon never blocks on a full stderr pipe.
+        let lines = daemon.lines
+        Task { for await _ in lines {} }
+        let (connected, signal) = AsyncStream.makeStream(of: Void.self)
+        let socketPath = self.setup.socketPath
+        let httpClient = self.httpClient
+        let ledger = self.ledger
+        self.follower = Task {
+            let done: @Sendable () -> Void = { signal.finish() }
+            await TillEventStream.follow(socketPath: socketPath, httpClient: httpClient, ledger: ledger, connected: done)
+        }
+        // The stream is subscribed before anything else happens, so no event is missed.
+        for await _ in connected {}
+    }
+
+    /// SIGKILL, then a fresh start on the same state. Concurrent callers share one restart.
+    func crash() async throws {
+        if let restart {
+            try await restart.value
+            return
+        }
+        let task = Task { try await self.killAndStart() }
+        self.restart = task
+        defer { self.restart = nil }
+        try await task.value
+    }
+
+    private func killAndStart() async throws {
+        if let daemon {
+            await daemon.stop(with: SIGKILL)
+            self.kills += 1
+        }
+        await self.follower?.value
+        try await self.start()
+    }
+
+    /// Called by the till after a failed request: waits for a restart in progress, or restarts a daemon that died
+    /// on its own (and records that as a defect).
+    func ensureRunning() async throws {
+        if let restart {
+            try await restart.value
+            return
+        }
+        guard let daemon, !daemon.process.isRunning else { return }
+        self.unexpectedExits.append("qrpayd \(daemon.process.termination?.description ?? "ended")")
+        try await self.start()
+    }
+
+    func stop() async -> Int32? {
+        guard let daemon else { return nil }
+        let status = await daemon.stop(with: SIGTERM)
+        await self.follower?.value
+        self.daemon = nil
+        return status
+    }
+}
+
+/// What the kernel says a process holds: resident memory, open descriptors, threads.
+struct ProcessResources: Sendable, Codable, CustomStringConvertible {
+    var residentKiB: Int
+    var openDescriptors: Int
+    var threads: Int
+
+    static func sample(_ pid: pid_t) -> ProcessResources? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+        else { return nil }
+        func field(_ name: String) -> Int {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") } ?? ""
+            return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? 0
+        }
+        return ProcessResources(residentKiB: field("VmRSS"), openDescriptors: fds.count, threads: field("Threads"))
+    }
+
+    var description: String {
+        String(format: "%.1f MiB, %d fds, %d threads", Double(self.residentKiB) / 1024, self.openDescriptors, self.threads)
+    }
+}

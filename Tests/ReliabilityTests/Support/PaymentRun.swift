@@ -1,0 +1,150 @@
+import AsyncHTTPClient
+import Foundation
+import NIOHTTP1
+import TestSupport
+import VippsSimulator
+
+/// Plays one payment the way a till and a customer would, through the real daemon and the simulator, and keeps
+/// going across daemon restarts: a till request that fails because the daemon went away is sent again (same
+/// reference, same body) once it is back, as the control API asks of a till.
+struct PaymentRun: Sendable {
+    let harness: SimulatorHarness
+    let supervisor: DaemonSupervisor
+    let ledger: TillLedger
+    let settlement: String
+    let orderIdPrefix: String
+
+    struct TillGaveUp: Error, CustomStringConvertible {
+        var request: String
+        var lastError: String
+        var description: String { "the till could not get an answer to \(self.request): \(self.lastError)" }
+    }
+
+    /// A till request, repeated after a daemon restart; every payment in an answer is recorded as seen.
+    @discardableResult
+    func till(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> TillClient.Answer {
+        var lastError = ""
+        for _ in 0..<30 {
+            do {
+                let answer = try await self.supervisor.till.send(method, path, json: json)
+                if let payment = try? JSONDecoder().decode(TillPayment.self, from: answer.body) {
+                    await self.ledger.record(payment)
+                }
+                return answer
+            } catch {
+                lastError = "\(error)"
+                try await self.supervisor.ensureRunning()
+            }
+        }
+        throw TillGaveUp(request: "\(method) \(path)", lastError: lastError)
+    }
+
+    struct Outcome: Sendable {
+        /// The payment as it ended; `nil` if the daemon refused to create it.
+        var payment: TillPayment?
+        /// The problem `type` of a refusal.
+        var refusal: String?
+
+        var label: String { self.payment?.state ?? "refused (\(self.refusal ?? "?"))" }
+    }
+
+    /// One payment from the till's request to its outcome.
+    func play(
+        reference: String,
+        amount: Int,
+        behaviour: CustomerBehaviour,
+        tillSettlement: TillSettlement
+    ) async throws -> Outcome {
+        let body = #"{"reference":"\#(reference)","amount":\#(amount),"text":"Soak \#(reference)"}"#
+        let created = try await self.till(.POST, "/v1/payments", json: body)
+        guard let payment = try? JSONDecoder().decode(TillPayment.self, from: created.body) else {
+            // Refused (e.g. Vipps unavailable): the daemon may still hold a record if it got that far.
+            let refusal = (created.json["type"] as? String).map { String($0.split(separator: ":").last ?? "") }
+            let lookup = try await self.till(.GET, "/v1/payments/\(reference)")
+            guard lookup.status == 200 else { return Outcome(refusal: "\(created.status) \(refusal ?? "")") }
+            return Outcome(payment: await self.settle(reference, tillSettlement: tillSettlement))
+        }
+        if payment.state == "awaiting-scan" || payment.state == "scanned" {
+            try await self.customer(behaviour, reference: reference, orderId: payment.orderId)
+        }
+        return Outcome(payment: await self.settle(reference, tillSettlement: tillSettlement))
+    }
+
+    private func customer(_ behaviour: CustomerBehaviour, reference: String, orderId: String) async throws {
+        let simulator = self.harness.simulator
+        // The customer's app does not care what the daemon is doing; an action the payment no longer allows (the
+        // cashier cancelled first) is simply not possible for them.
+        switch behaviour {
+        case .approve:
+            try? await simulator.open(orderId: orderId)
+            try? await simulator.approve(orderId: orderId)
+        case .decline:
+            try? await simulator.open(orderId: orderId)
+            try? await simulator.decline(orderId: orderId)
+        case .cardDeclinedThenApprove:
+            try? await simulator.open(orderId: orderId)
+            try? await simulator.cardDecline(orderId: orderId)
+            try? await simulator.approve(orderId: orderId)
+        case .walkAway:
+            // Vipps' five minutes pass on the simulator's clock; its expiry is stamped then, as Vipps does.
+            await simulator.advanceClock(by: .seconds(301))
+            _ = try? await simulator.waitForPayment(orderId: orderId) { $0.state == .expired }
+        case .tillCancelsBeforeScan:
+            try await self.till(.POST, "/v1/payments/\(reference)/cancel")
+        case .tillCancelsAfterScan:
+            try? await simulator.open(orderId: orderId)
+            _ = await self.ledger.wait(for: reference) { $0.state != "awaiting-scan" }
+            try await self.till(.POST, "/v1/payments/\(reference)/cancel")
+        case .tillCancelsWhileApproving:
+            try? await simulator.open(orderId: orderId)
+            let approving = Task {
+                do { try await simulator.approve(orderId: orderId) } catch {}
+            }
+            try await self.till(.POST, "/v1/payments/\(reference)/cancel")
+            await approving.value
+        }
+    }
+
+    /// Waits for the outcome; with settlement `till`, settles an approved payment the way the till chose.
+    private func settle(_ reference: String, tillSettlement: TillSettlement) async -> TillPayment? {
+        let tillSettles = self.settlement == "till"
+        let settled: @Sendable (TillPayment) -> Bool = { $0.final || (tillSettles && $0.state == "authorized") }
+        let payment = await self.ledger.wait(for: reference, until: settled)
+        guard payment.state == "authorized", self.settlement == "till" else { return payment }
+        do {
+            switch tillSettlement {
+            case .capture:
+                try await self.insist(.POST, "/v1/payments/\(reference)/capture", json: "{}")
+            case .captureThenRefund:
+                try await self.insist(.POST, "/v1/payments/\(reference)/capture", json: "{}")
+                let refund = max(1, payment.amount / 3)
+                try await self.insist(.POST, "/v1/payments/\(reference)/refund", json: #"{"amount":\#(refund)}"#)
+            case .cancel:
+                try await self.insist(.POST, "/v1/payments/\(reference)/cancel")
+            }
+        } catch {
+            return nil
+        }
+        return await self.ledger.wait(for: reference) { $0.final }
+    }
+
+    /// A settling request the till repeats while Vipps is unavailable (5xx), as a cashier would press again.
+    private func insist(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws {
+        for _ in 0..<8 {
+            let answer = try await self.till(method, path, json: json)
+            if answer.status < 500 { return }
+        }
+    }
+
+    /// The daemon's own final word on each reference, read after the run.
+    func daemonView(of references: [String]) async throws -> [String: TillPayment] {
+        var view: [String: TillPayment] = [:]
+        for reference in references {
+            let answer = try await self.till(.GET, "/v1/payments/\(reference)")
+            if answer.status == 200, let payment = try? JSONDecoder().decode(TillPayment.self, from: answer.body) {
+                view[reference] = payment
+            }
+        }
+        return view
+    }
+}
