@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 "VippsAPI", "QRRendering",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -147,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "qrpayd",
             dependencies: [
-                "QRPayDaemon", "SystemdSupport", "ControlAPI", "VippsAPI",
+                "QRPayDaemon", "SystemdSupport", "ControlAPI", "VippsAPI", "PaymentCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -61,6 +61,9 @@ public final class PaymentStore: Sendable {
                     + "a backup, or, if you are sure nothing was open, remove \(marker) to start afresh."
             )
         }
+        if fileManager.fileExists(atPath: path), let problem = StoreIntegrity.problem(at: path) {
+            throw StoreError(kind: .corrupt, message: Self.damaged(path, problem))
+        }
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(5)
@@ -72,30 +75,19 @@ public final class PaymentStore: Sendable {
         do {
             self.database = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
-            throw StoreError(kind: .cannotOpen, message: "Cannot open the payment database \(path): \(error).")
+            throw StoreError(kind: .cannotOpen, message: Self.damaged(path, "\(error)"))
         }
         self.path = path
         do {
             let check = try self.database.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
             guard check == ["ok"] else {
-                throw StoreError(
-                    kind: .corrupt,
-                    message:
-                        "The payment database \(path) is damaged (\(check.prefix(3).joined(separator: "; "))). "
-                        + "qrpayd will not guess what it held. Keep the file for inspection, restore a backup, and use "
-                        + "`qrpayctl` against Vipps to settle payments that were open."
-                )
+                throw StoreError(kind: .corrupt, message: Self.damaged(path, check.prefix(3).joined(separator: "; ")))
             }
             try Self.migrator.migrate(self.database)
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(
-                kind: .corrupt,
-                message:
-                    "The payment database \(path) cannot be read (\(error)). qrpayd will not guess what it held. Keep "
-                    + "the file for inspection and restore a backup."
-            )
+            throw StoreError(kind: .corrupt, message: Self.damaged(path, "\(error)"))
         }
         if !fileManager.fileExists(atPath: marker) {
             fileManager.createFile(
@@ -104,6 +96,13 @@ public final class PaymentStore: Sendable {
                 attributes: [.posixPermissions: 0o600]
             )
         }
+    }
+
+    /// The one explanation of a database that cannot be trusted: what is wrong, and what the operator does next.
+    static func damaged(_ path: String, _ problem: String) -> String {
+        "The payment database \(path) is damaged or unreadable (\(problem)). qrpayd will not guess what it held and has "
+            + "left the file as it found it. Keep a copy for inspection, restore a backup, and settle payments that were "
+            + "open from the Vipps portal."
     }
 
     static var migrator: DatabaseMigrator {

@@ -2,6 +2,7 @@ import ArgumentParser
 import ControlAPI
 import Foundation
 import Logging
+import PaymentCore
 import QRPayDaemon
 import SystemdSupport
 import VippsAPI
@@ -75,6 +76,10 @@ struct QRPayd: AsyncParsableCommand {
                 Daemon.Options(configuration: configuration, listener: self.controlSocket == nil ? listener : nil),
                 logger: logger
             )
+        } catch is StoreError {
+            // EX_DATAERR: a damaged or missing payment database is not fixed by restarting (RestartPreventExitStatus);
+            // the daemon has already said what is wrong and what to do.
+            throw ExitCode(65)
         } catch {
             logger.critical("qrpayd stopped", metadata: ["error": "\(error)"])
             throw ExitCode.failure

@@ -16,28 +16,11 @@ struct SoakTests {
         let report = try await SimulatorHarness.run { harness in
             var random = SeededRandom(seed: mode.seed &+ (settlement == "auto" ? 0 : 1))
             var report = ReliabilityReport(name: "soak-\(settlement)", mode: mode)
-            let directory = try TemporaryDirectory(prefix: "qrpayd-soak")
-            let setup = try DaemonProcess.configuration(
-                simulatorPort: harness.port,
-                directory: directory,
-                settlement: settlement
-            )
-            let ledger = TillLedger()
-            let supervisor = DaemonSupervisor(setup: setup, httpClient: harness.httpClient, ledger: ledger)
-            try await supervisor.start()
-            let run = PaymentRun(
-                harness: harness,
-                supervisor: supervisor,
-                ledger: ledger,
-                settlement: settlement,
-                orderIdPrefix: "kiosk7-"
-            )
+            let rig = try await ReliabilityRig.start(harness, settlement: settlement)
             var references: [String] = []
             let warmUp = 10
             for index in 0..<(mode.soakPayments + warmUp) {
-                if index == warmUp, let pid = await supervisor.processID {
-                    report.before = ProcessResources.sample(pid)
-                }
+                if index == warmUp { report.before = await rig.resources }
                 let reference = "soak-\(index)"
                 let behaviour = index < warmUp ? .approve : CustomerBehaviour.random(using: &random)
                 let fault =
@@ -45,7 +28,7 @@ struct SoakTests {
                     ? nil : FaultPlan.random(using: &random, longestOutage: mode.longestOutage, probability: 0.35)
                 report.count(fault: fault)
                 if let fault { await harness.simulator.inject(fault.fault) }
-                let outcome = try await run.play(
+                let outcome = try await rig.run.play(
                     reference: reference,
                     amount: Int.random(in: 100...99_900, using: &random),
                     behaviour: behaviour,
@@ -61,30 +44,16 @@ struct SoakTests {
             // No payment is left being followed: while one more payment runs, Vipps hears only about that one.
             let quietFrom = (await harness.simulator.requests().map(\.sequence).max() ?? 0) + 1
             let probe = "soak-probe"
-            _ = try await run.play(reference: probe, amount: 4200, behaviour: .approve, tillSettlement: .capture)
+            _ = try await rig.run.play(reference: probe, amount: 4200, behaviour: .approve, tillSettlement: .capture)
             references.append(probe)
             let strays = await harness.simulator.requests().filter {
-                $0.sequence >= quietFrom && $0.orderId != nil && $0.orderId != "kiosk7-\(probe)"
+                $0.sequence >= quietFrom && $0.orderId != nil && $0.orderId != ReliabilityRig.orderIdPrefix + probe
             }
-
-            if let pid = await supervisor.processID {
-                report.after = ProcessResources.sample(pid)
-            }
-            let evidence = PaymentInvariants.Evidence(
-                vipps: await harness.simulator.payments(),
-                requests: await harness.simulator.requests(),
-                daemon: try await run.daemonView(of: references),
-                tillSaw: await ledger.seen,
-                orderIdPrefix: "kiosk7-",
-                settlement: settlement
-            )
-            report.vippsRequests = evidence.requests.count
-            report.invariantsChecked = PaymentInvariants.rules + ["no-leaked-pollers"]
-            report.violations = PaymentInvariants.violations(evidence).map(\.description)
             report.violations += strays.map { "no-leaked-pollers [\($0.orderId ?? "")]: \($0.method) \($0.path)" }
-            report.violations += await supervisor.unexpectedExits.map { "daemon-stays-up: \($0)" }
+            report.after = await rig.resources
             report.violations += report.resourceViolations
-            #expect(await supervisor.stop() == 0)
+            try await rig.finish(&report, references: references)
+            report.invariantsChecked += ["no-leaked-pollers", "resources-bounded"]
             return report
         }
         var finished = report

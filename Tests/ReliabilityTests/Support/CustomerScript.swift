@@ -62,7 +62,13 @@ struct FaultPlan: Sendable, CustomStringConvertible {
         case 1:
             let status = [500, 502, 503, 504][Int.random(in: 0..<4, using: &random)]
             let shape = SimulatorFault.BodyShape.allCases[Int.random(in: 0..<4, using: &random)]
-            let fault = SimulatorFault.status(status, bodyShape: shape, count: count, method: method, pathPrefix: prefix)
+            let fault = SimulatorFault.status(
+                status,
+                bodyShape: shape,
+                count: count,
+                method: method,
+                pathPrefix: prefix
+            )
             return FaultPlan(fault: fault, name: "\(status)×\(count) \(target)")
         case 2:
             let delay = Duration.milliseconds(Int.random(in: 200...2500, using: &random))

@@ -12,14 +12,18 @@ actor DaemonSupervisor {
     private var follower: Task<Void, Never>?
     private var restart: Task<Void, any Error>?
     private(set) var kills = 0
+    private(set) var tornWrites = 0
+    let stateDirectory: String?
     /// Exits nobody asked for: each one is a defect.
     private(set) var unexpectedExits: [String] = []
 
     init(
         setup: (arguments: [String], environment: [String: String], socketPath: String),
         httpClient: HTTPClient,
-        ledger: TillLedger
+        ledger: TillLedger,
+        stateDirectory: String? = nil
     ) {
+        self.stateDirectory = stateDirectory
         self.setup = setup
         self.httpClient = httpClient
         self.ledger = ledger
@@ -45,30 +49,47 @@ actor DaemonSupervisor {
         let ledger = self.ledger
         self.follower = Task {
             let done: @Sendable () -> Void = { signal.finish() }
-            await TillEventStream.follow(socketPath: socketPath, httpClient: httpClient, ledger: ledger, connected: done)
+            await TillEventStream.follow(
+                socketPath: socketPath,
+                httpClient: httpClient,
+                ledger: ledger,
+                connected: done
+            )
         }
         // The stream is subscribed before anything else happens, so no event is missed.
         for await _ in connected {}
     }
 
     /// SIGKILL, then a fresh start on the same state. Concurrent callers share one restart.
-    func crash() async throws {
+    ///
+    /// - Parameter tornTail: bytes appended to the write-ahead log between the kill and the restart: the half-written
+    ///   frame a power cut leaves behind. SQLite must ignore it (its frames carry checksums) and nothing committed
+    ///   may be lost.
+    func crash(tornTail: [UInt8]? = nil) async throws {
         if let restart {
             try await restart.value
             return
         }
-        let task = Task { try await self.killAndStart() }
+        let task = Task { try await self.killAndStart(tornTail: tornTail) }
         self.restart = task
         defer { self.restart = nil }
         try await task.value
     }
 
-    private func killAndStart() async throws {
+    private func killAndStart(tornTail: [UInt8]?) async throws {
         if let daemon {
             await daemon.stop(with: SIGKILL)
             self.kills += 1
         }
         await self.follower?.value
+        if let tornTail, let stateDirectory,
+            let wal = FileHandle(forWritingAtPath: stateDirectory + "/qrpayd.sqlite-wal")
+        {
+            try wal.seekToEnd()
+            try wal.write(contentsOf: Data(tornTail))
+            try wal.close()
+            self.tornWrites += 1
+        }
         try await self.start()
     }
 
@@ -111,6 +132,11 @@ struct ProcessResources: Sendable, Codable, CustomStringConvertible {
     }
 
     var description: String {
-        String(format: "%.1f MiB, %d fds, %d threads", Double(self.residentKiB) / 1024, self.openDescriptors, self.threads)
+        String(
+            format: "%.1f MiB, %d fds, %d threads",
+            Double(self.residentKiB) / 1024,
+            self.openDescriptors,
+            self.threads
+        )
     }
 }

@@ -13,6 +13,7 @@ struct ReliabilityReport: Codable, Sendable {
     var faultsInjected = 0
     var faults: [String: Int] = [:]
     var crashes = 0
+    var tornWrites = 0
     var crashPoints: [String: Int] = [:]
     var vippsRequests = 0
     var invariantsChecked: [String] = []
@@ -41,7 +42,9 @@ struct ReliabilityReport: Codable, Sendable {
         if after.residentKiB - before.residentKiB > Self.memoryGrowthBoundKiB {
             found.append("resources: memory grew from \(before) to \(after)")
         }
-        if after.openDescriptors > before.openDescriptors { found.append("resources: descriptors \(before) → \(after)") }
+        if after.openDescriptors > before.openDescriptors {
+            found.append("resources: descriptors \(before) → \(after)")
+        }
         if after.threads > before.threads + 2 { found.append("resources: threads \(before) → \(after)") }
         return found
     }
@@ -52,7 +55,7 @@ struct ReliabilityReport: Codable, Sendable {
     func publish() {
         let summary =
             "RELIABILITY \(self.name) [\(self.mode), seed \(self.seed)]: \(self.payments) payments \(self.outcomes), "
-            + "\(self.faultsInjected) faults \(self.faults), \(self.crashes) crashes \(self.crashPoints), "
+            + "\(self.faultsInjected) faults \(self.faults), \(self.crashes) crashes \(self.crashPoints) (\(self.tornWrites) torn writes), "
             + "\(self.vippsRequests) Vipps requests, \(self.violations.count) violations, "
             + "resources before \(self.before?.description ?? "-") after \(self.after?.description ?? "-"), \(Int(self.seconds)) s"
         print(summary)

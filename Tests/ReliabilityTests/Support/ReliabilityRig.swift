@@ -1,0 +1,64 @@
+import Foundation
+import TestSupport
+import VippsSimulator
+
+/// One simulator, one real daemon on its own state directory, a till following its events: what every reliability
+/// run starts from, and the one way every run is judged at the end.
+struct ReliabilityRig: Sendable {
+    static let orderIdPrefix = "kiosk7-"
+
+    let harness: SimulatorHarness
+    let directory: TemporaryDirectory
+    let ledger: TillLedger
+    let supervisor: DaemonSupervisor
+    let run: PaymentRun
+
+    static func start(_ harness: SimulatorHarness, settlement: String) async throws -> ReliabilityRig {
+        let directory = try TemporaryDirectory(prefix: "qrpayd-reliability")
+        let setup = try DaemonProcess.configuration(
+            simulatorPort: harness.port,
+            directory: directory,
+            settlement: settlement
+        )
+        let ledger = TillLedger()
+        let supervisor = DaemonSupervisor(
+            setup: setup,
+            httpClient: harness.httpClient,
+            ledger: ledger,
+            stateDirectory: directory.file("state").path
+        )
+        try await supervisor.start()
+        let run = PaymentRun(
+            harness: harness,
+            supervisor: supervisor,
+            ledger: ledger,
+            settlement: settlement,
+            orderIdPrefix: Self.orderIdPrefix
+        )
+        return ReliabilityRig(harness: harness, directory: directory, ledger: ledger, supervisor: supervisor, run: run)
+    }
+
+    var resources: ProcessResources? {
+        get async { await self.supervisor.processID.flatMap { ProcessResources.sample($0) } }
+    }
+
+    /// Checks every invariant over everything the run did, fills the report's figures and stops the daemon.
+    func finish(_ report: inout ReliabilityReport, references: [String]) async throws {
+        await self.harness.simulator.clearFaults()
+        let evidence = PaymentInvariants.Evidence(
+            vipps: await self.harness.simulator.payments(),
+            requests: await self.harness.simulator.requests(),
+            daemon: try await self.run.daemonView(of: references),
+            tillSaw: await self.ledger.seen,
+            orderIdPrefix: Self.orderIdPrefix,
+            settlement: self.run.settlement
+        )
+        report.vippsRequests = evidence.requests.count
+        report.crashes = await self.supervisor.kills
+        report.tornWrites = await self.supervisor.tornWrites
+        report.invariantsChecked = PaymentInvariants.rules
+        report.violations += PaymentInvariants.violations(evidence).map(\.description)
+        report.violations += await self.supervisor.unexpectedExits.map { "daemon-stays-up: \($0)" }
+        if await self.supervisor.stop() != 0 { report.violations.append("clean-shutdown: SIGTERM did not exit 0") }
+    }
+}
