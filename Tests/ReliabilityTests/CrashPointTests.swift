@@ -82,8 +82,10 @@ struct CrashPointTests {
             var report = ReliabilityReport(name: "crash-steps-\(settlement)", mode: mode)
             let rig = try await ReliabilityRig.start(harness, settlement: settlement)
             var references: [String] = []
-            for (index, step) in Self.namedSteps.enumerated() where step.settlement == settlement {
-                let reference = "step-\(index)"
+            let rounds = (0..<mode.stepRounds).flatMap { round in Self.namedSteps.indices.map { (round, $0) } }
+            for (round, index) in rounds where Self.namedSteps[index].settlement == settlement {
+                let step = Self.namedSteps[index]
+                let reference = "step-\(round)-\(index)"
                 let torn = random.chance(0.5) ? Self.tornTail(using: &random) : nil
                 try await Self.play(rig, reference: reference, point: step.point, tornTail: torn, report: &report)
                 references.append(reference)

@@ -127,7 +127,7 @@ struct NotifyProtocolTests {
                 let termination = await daemon.termination()
                 await notify.stopAndDrain()
 
-                #expect(termination == .exited(1), "\(daemon.standardError)")
+                #expect(termination == .exited(65), "\(daemon.standardError)")
                 #expect(notify.texts.contains("STATUS=Opening the payment database"))
                 #expect(!notify.texts.contains { $0.contains("READY=1") }, "\(notify.texts)")
                 #expect(daemon.standardError.contains("message_id=\(PaymentCore.LogEvent.storeRefused.messageID)"))

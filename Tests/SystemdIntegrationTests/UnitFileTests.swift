@@ -128,8 +128,10 @@ struct UnitFileTests {
         #expect(service.value("Service", "DynamicUser") == "yes")
         #expect(service.value("Service", "StateDirectory") == "qrpayd")
         #expect(defaults.stateDirectory == "/var/lib/qrpayd")
-        // The daemon exits 78 on a configuration error (tested with the binary in InstallTests): no restart loop.
-        #expect(service.value("Service", "RestartPreventExitStatus")?.split(separator: " ").contains("78") == true)
+        // The daemon exits 78 on a configuration error (tested with the binary in InstallTests) and 65 on a payment
+        // database it cannot trust (NotifyProtocolTests, StoreDamageTests): no restart loop for either.
+        let noRestart = service.value("Service", "RestartPreventExitStatus")?.split(separator: " ") ?? []
+        #expect(noRestart.contains("78") && noRestart.contains("65"))
         // The credential names are the ones Secrets reads from $CREDENTIALS_DIRECTORY.
         let credentials = service.values("Service", "LoadCredential").map { $0.split(separator: ":").map(String.init) }
         #expect(

@@ -12,6 +12,8 @@ struct ReliabilityMode: Sendable {
     var soakPayments: Int
     /// Payments in the crash campaign (each may be killed at a random moment).
     var crashPayments: Int
+    /// How many times each named crash step is played.
+    var stepRounds: Int
     /// Inputs the control-socket fuzzer throws.
     var fuzzInputs: Int
     /// Longest stretch for which Vipps is made unreachable.
@@ -35,6 +37,7 @@ struct ReliabilityMode: Sendable {
                 name: "long",
                 soakPayments: 1000,
                 crashPayments: 300,
+                stepRounds: 10,
                 fuzzInputs: 20_000,
                 longestOutage: .seconds(20),
                 seed: seed
@@ -44,6 +47,7 @@ struct ReliabilityMode: Sendable {
             name: "short",
             soakPayments: 100,
             crashPayments: 40,
+            stepRounds: 1,
             fuzzInputs: 1500,
             longestOutage: .seconds(3),
             seed: seed
