@@ -59,7 +59,7 @@ extension PaymentEngine {
         do {
             try await self.withGate { () async throws(PaymentProblem) in
                 guard let record = try self.storeRead({ try self.store.record(reference: reference) }) else {
-                    self.followed[reference] = nil
+                    self.stopFollowing(reference)
                     return
                 }
                 try await self.poll(record)
@@ -113,7 +113,7 @@ extension PaymentEngine {
         } catch {
             await self.noteVippsFailure(error)
             if error.guidance.id == "order-not-found", record.payment.state.isFinal {
-                self.followed[reference] = nil
+                self.stopFollowing(reference)
                 return
             }
             self.scheduleRetry(reference, after: error.retryAfter)
@@ -123,8 +123,7 @@ extension PaymentEngine {
         if self.needsFollowing(record) {
             self.followed[reference] = ContinuousClock.now.advanced(by: self.configuration.pollInterval)
         } else {
-            self.followed[reference] = nil
-            self.declinedCards[reference] = nil
+            self.stopFollowing(reference)
         }
     }
 
@@ -137,6 +136,14 @@ extension PaymentEngine {
         case .authorized: return record.payment.settlement == .auto || record.cancelRequested
         case .captured, .cancelled, .voided, .rejected, .expired, .failed: return false
         }
+    }
+
+    /// Forgets everything kept in memory for following a payment, so a box that runs for months holds only what its
+    /// open payments need.
+    func stopFollowing(_ reference: String) {
+        self.followed[reference] = nil
+        self.backoff[reference] = nil
+        self.declinedCards[reference] = nil
     }
 
     /// Exponential backoff with jitter, up to ``EngineConfiguration/maximumBackoff``; `Retry-After` wins when longer.
@@ -166,7 +173,7 @@ extension PaymentEngine {
                 detail: "Nothing was created at Vipps and nobody was charged. Start a new payment."
             )
             record = try await self.commit(record, log: .paymentFailed)
-            self.followed[record.payment.reference] = nil
+            self.stopFollowing(record.payment.reference)
         case .created:
             if let intent {
                 try? self.store.finishIntent(intent.id, succeeded: true, outcome: "created-url-lost", at: Date())
@@ -370,7 +377,7 @@ extension PaymentEngine {
         }
         await self.noteVippsSuccess()
         let updated = try await self.apply(details, to: record)
-        if !self.needsFollowing(updated) { self.followed[updated.payment.reference] = nil }
+        if !self.needsFollowing(updated) { self.stopFollowing(updated.payment.reference) }
         return updated
     }
 

@@ -21,6 +21,11 @@ struct SoakTests {
             let warmUp = 10
             for index in 0..<(mode.soakPayments + warmUp) {
                 if index == warmUp { report.before = await rig.resources }
+                if index >= warmUp, (index - warmUp) % max(1, mode.soakPayments / 10) == 0,
+                    let sample = await rig.resources
+                {
+                    report.residentKiBCurve.append(sample.residentKiB)
+                }
                 let reference = "soak-\(index)"
                 let behaviour = index < warmUp ? .approve : CustomerBehaviour.random(using: &random)
                 let fault =

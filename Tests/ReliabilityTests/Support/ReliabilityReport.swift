@@ -20,6 +20,8 @@ struct ReliabilityReport: Codable, Sendable {
     var violations: [String] = []
     var before: ProcessResources?
     var after: ProcessResources?
+    /// Resident memory every tenth of the soak: a leak climbs steadily, a cache levels off.
+    var residentKiBCurve: [Int] = []
     var seconds = 0.0
 
     init(name: String, mode: ReliabilityMode) {
