@@ -7,7 +7,7 @@ import VippsSimulator
 /// payment) and started again on the same state directory; sometimes a torn frame is left at the end of the
 /// write-ahead log, as a power cut during a store write would. The till carries on as the control API asks (it
 /// repeats what got no answer), and the same invariants as the soak must hold afterwards.
-@Suite("Reliability: crash points", .timeLimit(.minutes(60)))
+@Suite("Reliability: crash points", .timeLimit(.minutes(30)))
 struct CrashPointTests {
     /// Where a payment is when the daemon dies.
     struct KillPoint: Sendable, CustomStringConvertible {
@@ -110,6 +110,7 @@ struct CrashPointTests {
             var references: [String] = []
             for index in 0..<mode.crashPayments {
                 let reference = "crash-\(index)"
+                if index % 50 == 0 { print("RELIABILITY crash-random: payment \(index)") }
                 let behaviour = CustomerBehaviour.random(using: &random)
                 // The kill lands at the n-th request to Vipps from here: a random moment in this payment's life
                 // (or, when the payment needs fewer, none).

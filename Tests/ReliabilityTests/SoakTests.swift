@@ -7,7 +7,7 @@ import VippsSimulator
 /// Hundreds (CI) or thousands (by hand) of payments in a row through the real daemon, with the customer's behaviour
 /// and Vipps' faults drawn at random; afterwards every invariant must hold and the daemon must hold no more memory,
 /// descriptors or threads than it did before.
-@Suite("Reliability: soak", .timeLimit(.minutes(60)))
+@Suite("Reliability: soak", .timeLimit(.minutes(30)))
 struct SoakTests {
     @Test("soak", arguments: ["auto", "till"])
     func soak(settlement: String) async throws {
@@ -27,6 +27,7 @@ struct SoakTests {
                     report.residentKiBCurve.append(sample.residentKiB)
                 }
                 let reference = "soak-\(index)"
+                if index % 100 == 0 { print("RELIABILITY soak-\(settlement): payment \(index)") }
                 let behaviour = index < warmUp ? .approve : CustomerBehaviour.random(using: &random)
                 let fault =
                     index < warmUp

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 import TestSupport
 
 /// Keeps one real `qrpayd` running for a reliability run: starts it, kills it with SIGKILL when the campaign says
@@ -7,6 +8,9 @@ import TestSupport
 actor DaemonSupervisor {
     let setup: (arguments: [String], environment: [String: String], socketPath: String)
     let httpClient: HTTPClient
+    /// The till's event stream has its own client: a read timeout of three keep-alives (the daemon sends one every
+    /// 15 s), where the Vipps-style client gives up after 8 s of silence.
+    let eventClient: HTTPClient
     let ledger: TillLedger
     private var daemon: DaemonProcess?
     private var follower: Task<Void, Never>?
@@ -24,6 +28,9 @@ actor DaemonSupervisor {
         stateDirectory: String? = nil
     ) {
         self.stateDirectory = stateDirectory
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(3), read: .seconds(45))
+        self.eventClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.setup = setup
         self.httpClient = httpClient
         self.ledger = ledger
@@ -45,7 +52,7 @@ actor DaemonSupervisor {
         Task { for await _ in lines {} }
         let (connected, signal) = AsyncStream.makeStream(of: Void.self)
         let socketPath = self.setup.socketPath
-        let httpClient = self.httpClient
+        let httpClient = self.eventClient
         let ledger = self.ledger
         self.follower = Task {
             let done: @Sendable () -> Void = { signal.finish() }
@@ -106,10 +113,13 @@ actor DaemonSupervisor {
     }
 
     func stop() async -> Int32? {
-        guard let daemon else { return nil }
-        let status = await daemon.stop(with: SIGTERM)
-        await self.follower?.value
-        self.daemon = nil
+        var status: Int32?
+        if let daemon {
+            status = await daemon.stop(with: SIGTERM)
+            await self.follower?.value
+            self.daemon = nil
+        }
+        try? await self.eventClient.shutdown()
         return status
     }
 }

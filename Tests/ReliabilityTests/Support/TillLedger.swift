@@ -10,6 +10,8 @@ actor TillLedger {
     /// The stream's last `id:`, sent back as `Last-Event-ID` when the till reconnects after a daemon restart.
     private(set) var lastEventID: String?
     private(set) var events = 0
+    /// Streams that ended and were followed again.
+    private(set) var reconnects = 0
     private var waiters: [Int: Waiter] = [:]
     private var nextWaiter = 0
 
@@ -36,6 +38,8 @@ actor TillLedger {
         }
     }
 
+    func noteStreamEnded() { self.reconnects += 1 }
+
     /// Waits until the till has been shown `reference` in a state that satisfies `predicate`.
     func wait(for reference: String, until predicate: @escaping @Sendable (TillPayment) -> Bool) async -> TillPayment {
         if let current = self.latest[reference], predicate(current) { return current }
@@ -47,25 +51,35 @@ actor TillLedger {
     }
 }
 
-/// The till's event stream (`GET /v1/events`) feeding a ``TillLedger``; it ends when the daemon goes away and is
-/// followed again, from `Last-Event-ID`, once the daemon is back.
+/// The till's event stream (`GET /v1/events`) feeding a ``TillLedger``. Like a real till it reconnects with
+/// `Last-Event-ID` whenever the stream ends; it stops when the daemon cannot be reached (killed), and the supervisor
+/// follows the stream again once the daemon is back.
 enum TillEventStream {
-    /// Follows the stream until it ends. `connected` is called once the answer's head has arrived.
+    /// Follows the stream until the daemon is gone. `connected` is called once the first answer's head has arrived.
     static func follow(
         socketPath: String,
         httpClient: HTTPClient,
         ledger: TillLedger,
         connected: @Sendable () -> Void
     ) async {
-        let encoded = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
-        var request = HTTPClientRequest(url: "http+unix://\(encoded)/v1/events")
-        if let last = await ledger.lastEventID { request.headers.add(name: "Last-Event-ID", value: last) }
-        guard let response = try? await httpClient.execute(request, timeout: .hours(12)), response.status == .ok
-        else {
-            connected()
-            return
+        var first = true
+        defer { if first { connected() } }
+        while !Task.isCancelled {
+            let encoded = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
+            var request = HTTPClientRequest(url: "http+unix://\(encoded)/v1/events")
+            if let last = await ledger.lastEventID { request.headers.add(name: "Last-Event-ID", value: last) }
+            guard let response = try? await httpClient.execute(request, timeout: .hours(12)), response.status == .ok
+            else { return }
+            if first {
+                first = false
+                connected()
+            }
+            await self.read(response, into: ledger)
+            await ledger.noteStreamEnded()
         }
-        connected()
+    }
+
+    private static func read(_ response: HTTPClientResponse, into ledger: TillLedger) async {
         var pending = ""
         var eventID: String?
         var data: [String] = []
@@ -87,7 +101,7 @@ enum TillEventStream {
                 }
             }
         } catch {
-            // The daemon went away (killed); the supervisor follows the stream again after the restart.
+            // The connection broke (the daemon was killed, or went quiet past the read timeout): reconnect.
         }
     }
 }
