@@ -23,7 +23,8 @@ public struct ControlServer: Service {
         case inherited(fd: Int32)
     }
 
-    /// How long a connection may sit between requests before it is closed.
+    /// How long a connection may sit between requests before it is closed; also how long an answer may wait for a
+    /// till that has stopped reading it (see ``StalledReaderHandler``).
     public var idleTimeout: Duration = .seconds(30)
     /// How often an idle `/v1/events` stream carries a keep-alive comment.
     public var keepAliveInterval: Duration = .seconds(15)
@@ -71,12 +72,17 @@ public struct ControlServer: Service {
         )
         let http = self.makeHTTPChannel(responder: routes.makeRouter().buildResponder())
         let logger = self.logger
+        let stalledReaderTimeout = TimeAmount(self.idleTimeout)
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
 
         let (listening, socketFile) = try await self.bind(bootstrap) { channel in
-            http.setup(channel: channel, logger: logger)
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(StalledReaderHandler(timeout: stalledReaderTimeout))
+            }.flatMap {
+                http.setup(channel: channel, logger: logger)
+            }
         }
         defer {
             if case .path(let path, _) = self.listener {

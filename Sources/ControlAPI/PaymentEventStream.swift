@@ -11,7 +11,7 @@ import Synchronization
 /// The engine's events and the keep-alive timer only post into a bounded backlog; a single loop does the writing.
 /// A till that stops reading therefore holds up nothing but its own loop, and once its backlog is full, or one write
 /// has waited for two keep-alive intervals, its connection is closed: the till reconnects with its last id and
-/// catches up from the store.
+/// catches up from the store. A till that hangs up ends its stream as soon as the connection closes.
 struct PaymentEventStream: Sendable {
     var hub: EventHub
     var keepAliveInterval: Duration = .seconds(15)
@@ -41,6 +41,9 @@ struct PaymentEventStream: Sendable {
             of: Item.self,
             bufferingPolicy: .bufferingOldest(self.backlogLimit)
         )
+        // A till that hangs up ends its stream now, not at the next keep-alive (the first write to fail): a till that
+        // reconnects in a loop must not pile up streams, each holding its subscription and buffers meanwhile.
+        channel.closeFuture.whenComplete { _ in post.finish() }
         let watch = StalledWriteWatch()
         let encoder = WireJSON.makeEncoder()
         let keepAliveInterval = self.keepAliveInterval

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import PaymentCore
 
 /// Turns every way a request can fail into `application/problem+json`, and logs each answer.
@@ -26,6 +27,18 @@ struct ProblemMiddleware: RouterMiddleware {
             response = ProblemDocument.response(for: problem)
         } catch let error as HTTPError where error.status == .notFound {
             response = Self.noRoute(for: request)
+        } catch is HTTPParserError {
+            // The body broke the HTTP framing (a bad chunk size, the connection ending before Content-Length
+            // bytes): the till's mistake, found only once the handler read the body. The connection cannot carry
+            // another request, and the server closes it after this answer.
+            response = ProblemDocument.response(
+                for: PaymentProblem(
+                    .invalidRequest,
+                    title: "Malformed request body",
+                    detail: "The request body does not match its framing: check Content-Length or the chunked encoding."
+                ),
+                extraHeaders: [.connection: "close"]
+            )
         } catch is NIOTooManyBytesError {
             response = ProblemDocument.response(
                 for: PaymentProblem(

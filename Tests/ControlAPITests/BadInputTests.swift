@@ -1,8 +1,14 @@
 import ControlAPI
+import Foundation
+import Logging
 import NIOHTTP1
 import PaymentCore
 import Testing
 import VippsSimulator
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Every mistake a till can make gets a clear problem document, and changes nothing.
 @Suite struct BadInputTests {
@@ -213,11 +219,81 @@ import VippsSimulator
         }
     }
 
+    /// Bodies whose bytes do not match their framing; the parser only finds out once the handler reads the body.
+    static let brokenFraming: [(name: String, request: String, hangUp: Bool)] = [
+        ("chunk size not hex", "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", false),
+        ("chunk size past any number", "Transfer-Encoding: chunked\r\n\r\nfffffffffffffffffffffff\r\n{}\r\n", false),
+        ("fewer bytes than Content-Length, then the till hangs up", "Content-Length: 50\r\n\r\n{\"amount\":", true),
+    ]
+
+    /// Regression: these were answered `500 internal-error` (with an error in the log) instead of `400`.
+    @Test(arguments: Self.brokenFraming.indices)
+    func aBodyThatBreaksItsFramingIsABadRequest(_ index: Int) async throws {
+        let input = Self.brokenFraming[index]
+        try await ControlHarness.run { daemon in
+            let before = try daemon.storeSnapshot()
+            let fd = try TestSocket.connect(to: daemon.socketPath)
+            defer { close(fd) }
+            let path = ["/v1/payments", "/v1/payments/till7-1/refund"][index % 2]
+            let head = "POST \(path) HTTP/1.1\r\nHost: qrpayd\r\nContent-Type: application/json\r\n"
+            try TestSocket.write(fd, head + input.request)
+            if input.hangUp { shutdown(fd, Int32(SHUT_WR)) }
+
+            // Read to the end: the daemon answers and then closes, as the connection cannot carry another request.
+            let answer = try await TestSocket.readToEnd(fd)
+            #expect(answer.hasPrefix("HTTP/1.1 400 "), "\(answer)")
+            let parts = answer.components(separatedBy: "\r\n\r\n")
+            #expect(parts[0].lowercased().contains("content-type: application/problem+json"))
+            let problem =
+                try JSONSerialization.jsonObject(with: Data(parts.dropFirst().joined().utf8)) as? [String: Any]
+            #expect(problem?["type"] as? String == "urn:qrpayd:error:invalid-request")
+            #expect(daemon.logs.all.filter { $0.level >= .error }.isEmpty)
+            #expect(try daemon.storeSnapshot() == before)
+        }
+    }
+
     @Test func theServerKeepsServingAfterBadInput() async throws {
         try await ControlHarness.run { daemon in
             _ = try await daemon.client.post("/v1/payments", "{nonsense")
             let created = try await daemon.client.create(reference: "till7-000501", amount: 12900)
             #expect(created.status == 201)
+        }
+    }
+}
+
+extension TestSocket {
+    static func write(_ fd: Int32, _ text: String) throws {
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes.withUnsafeBytes { send(fd, $0.baseAddress.map { $0 + sent }, bytes.count - sent, 0) }
+            guard count > 0 else { throw Failure(description: "send: \(errno)") }
+            sent += count
+        }
+    }
+
+    /// Reads, on a thread of its own, until the other end closes (or 10 s pass); returns what came.
+    static func readToEnd(_ fd: Int32) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                var received: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+                while true {
+                    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    let ready = poll(&descriptor, 1, 10_000)
+                    if ready < 0, errno == EINTR { continue }
+                    guard ready == 1 else {
+                        continuation.resume(throwing: Failure(description: "no end of file within 10 s"))
+                        return
+                    }
+                    let count = read(fd, &buffer, buffer.count)
+                    if count < 0, errno == EINTR { continue }
+                    guard count > 0 else { break }
+                    received += buffer[0..<count]
+                }
+                continuation.resume(returning: String(decoding: received, as: UTF8.self))
+            }
+            thread.start()
         }
     }
 }

@@ -28,6 +28,46 @@ import Testing
         }
     }
 
+    /// Regression: a till that asks and never reads its answers kept its connection, and the answers queued for it,
+    /// for as long as it lived; the idle timeout does not run while an answer is being written.
+    @Test func aTillThatNeverReadsItsAnswersIsClosed() async throws {
+        try await ControlHarness.run(idleTimeout: .milliseconds(300)) { daemon in
+            let fd = try TestSocket.connect(to: daemon.socketPath)
+            defer { close(fd) }
+            // The OpenAPI document (16 KB) again and again: the answers fill the socket and the server stops reading.
+            let requests = try TestSocket.sendUntilBlocked(fd, "GET /v1/openapi.json HTTP/1.1\r\nHost: qrpayd\r\n\r\n")
+            #expect(requests > 10)
+
+            let events = try await TestSocket.waitForHangUp(fd, timeoutMilliseconds: 10_000)
+            #expect(events & Int16(POLLHUP) != 0)
+            #expect(try await daemon.client.get("/v1/health").status == 200)
+        }
+    }
+
+    /// Regression: the stream of a till that hung up lived on until its next keep-alive (15 s) failed to write, so a
+    /// till reconnecting in a loop piled up streams and their memory.
+    @Test func theEventStreamOfATillThatHungUpEndsAtOnce() async throws {
+        try await ControlHarness.run { daemon in
+            let hub = await daemon.engine.events
+            let fd = try TestSocket.connect(to: daemon.socketPath)
+            try TestSocket.write(fd, "GET /v1/events HTTP/1.1\r\nHost: qrpayd\r\n\r\n")
+            // The answer's head is written once the subscription is in place.
+            var buffer = [UInt8](repeating: 0, count: 1024)
+            #expect(read(fd, &buffer, buffer.count) > 0)
+            #expect(await hub.listenerCount == 1)
+            close(fd)
+
+            // Each look follows a request through the server, so the wait is for its event loops, not for a clock;
+            // the keep-alive (15 s) is far beyond these round trips.
+            var looks = 0
+            while await hub.listenerCount > 0, looks < 100 {
+                _ = try await daemon.client.get("/v1/health")
+                looks += 1
+            }
+            #expect(await hub.listenerCount == 0, "still subscribed after \(looks) requests")
+        }
+    }
+
     /// Writes `count` changes of one payment with a 10 KB text straight into the store (the engine would refuse
     /// such a text; the event stream does not care).
     static func storeBigEvents(in store: PaymentStore, count: Int) throws {
@@ -77,18 +117,36 @@ extension TestSocket {
         return fd
     }
 
-    /// Waits, on a thread of its own, until the other end hangs up; returns the poll events seen.
-    static func waitForHangUp(_ fd: Int32) async throws -> Int16 {
+    /// Sends `request` over and over without reading, until the socket takes no more; returns how many went out.
+    static func sendUntilBlocked(_ fd: Int32, _ request: String) throws -> Int {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        defer { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
+        let bytes = Array(request.utf8)
+        var total = 0
+        while total < 64 << 20 {
+            let offset = total % bytes.count
+            let count = bytes.withUnsafeBytes { send(fd, $0.baseAddress.map { $0 + offset }, bytes.count - offset, 0) }
+            if count < 0, errno == EAGAIN || errno == EWOULDBLOCK { return total / bytes.count }
+            guard count > 0 else { throw Failure(description: "send: \(errno)") }
+            total += count
+        }
+        throw Failure(description: "the server read 64 MiB of requests without ever blocking on its answers")
+    }
+
+    /// Waits, on a thread of its own, until the other end hangs up; returns the poll events seen. Throws if
+    /// `timeoutMilliseconds` (if not -1) pass first.
+    static func waitForHangUp(_ fd: Int32, timeoutMilliseconds: Int32 = -1) async throws -> Int16 {
         try await withCheckedThrowingContinuation { continuation in
             // Bridges a blocking poll(2) to async without holding a cooperative thread.
             let thread = Thread {
                 // No events asked for: poll still reports a hang-up, and arriving data does not wake it.
                 var descriptor = pollfd(fd: fd, events: 0, revents: 0)
                 while true {
-                    let ready = poll(&descriptor, 1, -1)
+                    let ready = poll(&descriptor, 1, timeoutMilliseconds)
                     if ready < 0, errno == EINTR { continue }
                     guard ready == 1 else {
-                        continuation.resume(throwing: Failure(description: "poll: \(errno)"))
+                        let reason = ready == 0 ? "no hang-up within \(timeoutMilliseconds) ms" : "poll: \(errno)"
+                        continuation.resume(throwing: Failure(description: reason))
                         return
                     }
                     if descriptor.revents & Int16(POLLHUP | POLLERR) != 0 {

@@ -33,6 +33,7 @@ struct ControlHarness: Sendable {
         settlement: Settlement = .auto,
         listener: ListenerFactory? = nil,
         keepAliveInterval: Duration? = nil,
+        idleTimeout: Duration? = nil,
         _ body: @Sendable (ControlHarness) async throws -> T
     ) async throws -> T {
         try await SimulatorHarness.run { simulatorHarness in
@@ -60,6 +61,7 @@ struct ControlHarness: Sendable {
                 onListening: { listeningContinuation.yield() }
             )
             if let keepAliveInterval { server.keepAliveInterval = keepAliveInterval }
+            if let idleTimeout { server.idleTimeout = idleTimeout }
             let serviceGroup = ServiceGroup(
                 configuration: .init(services: [server], logger: Logger(label: "test.group"))
             )
