@@ -11,6 +11,8 @@ enum CustomerBehaviour: String, CaseIterable, Sendable {
     case tillCancelsAfterScan
     /// The cashier cancels at the moment the customer approves: either may win.
     case tillCancelsWhileApproving
+    /// Opens the payment, and approves only once the till has been shown `scanned` (a payment that takes a while).
+    case approveAfterScanShows
 
     static func random(using random: inout SeededRandom) -> CustomerBehaviour {
         // Mostly happy customers, as in a shop; every other path still comes up many times per run.

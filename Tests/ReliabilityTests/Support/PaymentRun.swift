@@ -78,6 +78,10 @@ struct PaymentRun: Sendable {
         case .approve:
             try? await simulator.open(orderId: orderId)
             try? await simulator.approve(orderId: orderId)
+        case .approveAfterScanShows:
+            try? await simulator.open(orderId: orderId)
+            _ = await self.ledger.wait(for: reference) { $0.state != "awaiting-scan" }
+            try? await simulator.approve(orderId: orderId)
         case .decline:
             try? await simulator.open(orderId: orderId)
             try? await simulator.decline(orderId: orderId)
