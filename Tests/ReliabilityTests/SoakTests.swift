@@ -63,7 +63,9 @@ struct SoakTests {
                 $0.sequence >= quietFrom && $0.orderId != nil && $0.orderId != ReliabilityRig.orderIdPrefix + probe
             }
             let leaked = Dictionary(grouping: strays) { $0.orderId ?? "" }.filter { $0.value.count > 1 }
-            report.violations += leaked.map { "no-leaked-pollers [\($0.key)]: \($0.value.count) requests after it ended" }
+            report.violations += leaked.map {
+                "no-leaked-pollers [\($0.key)]: \($0.value.count) requests after it ended"
+            }
             report.after = await rig.resources
             report.violations += report.resourceViolations
             try await rig.finish(&report, references: references)
