@@ -295,11 +295,11 @@ private struct Campaign {
 
     /// The footprint once the daemon has let go of every connection the test closed (it closes its end a moment
     /// after the client): each new look follows one more request, so the wait is for the daemon's event loops, not
-    /// for a clock. Gives up after 50 looks and returns the last, for the expectations to report.
+    /// for a clock. Gives up after 500 looks (a loaded CI machine needs more than a few) and returns the last.
     func settledFootprint(unixSockets: Int, nonSockets: Int? = nil) async throws -> DaemonFootprint {
         let socketPath = self.socketPath
         var footprint = try DaemonFootprint.read(pid: self.pid)
-        for _ in 0..<50
+        for _ in 0..<500
         where footprint.unixSockets != unixSockets || (nonSockets.map { $0 != footprint.nonSockets } ?? false) {
             _ = try await self.blocking {
                 RawControlSocket.exchange(socketPath, FuzzHTTP.request("GET", "/v1/health"), timeout: .seconds(10))
