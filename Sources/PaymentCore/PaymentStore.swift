@@ -64,6 +64,9 @@ public final class PaymentStore: Sendable {
         if fileManager.fileExists(atPath: path), let problem = StoreIntegrity.problem(at: path) {
             throw StoreError(kind: .corrupt, message: Self.damaged(path, problem))
         }
+        // The read-only look saw the main file only; changes still in the write-ahead log (left by a crash) are
+        // checked once SQLite has read them in.
+        let logToCheck = fileManager.fileExists(atPath: path + "-wal")
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(5)
@@ -79,7 +82,10 @@ public final class PaymentStore: Sendable {
         }
         self.path = path
         do {
-            let check = try self.database.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            let quickCheck: @Sendable (Database) throws -> [String] = { db in
+                try String.fetchAll(db, sql: "PRAGMA quick_check")
+            }
+            let check = logToCheck ? try self.database.read(quickCheck) : ["ok"]
             guard check == ["ok"] else {
                 throw StoreError(kind: .corrupt, message: Self.damaged(path, check.prefix(3).joined(separator: "; ")))
             }

@@ -59,7 +59,7 @@ struct CrashRecoveryTests {
             let second = try await start()
             // Recovery reconciled before READY; the poll loop captures.
             _ = try await harness.simulator.waitForPayment(orderId: "kiosk7-crash-1") { $0.capturedAmount == 12900 }
-            let outcome = try await Self.waitForState(till, "crash-1", "captured")
+            let outcome = try await till.waitForState("crash-1", "captured")
             #expect(outcome["capturedAmount"] as? Int == 12900)
             let truth = try #require(await harness.simulator.payment(orderId: "kiosk7-crash-1"))
             #expect(truth.successfulCaptures == 1)
@@ -82,7 +82,7 @@ struct CrashRecoveryTests {
 
             let second = try await start()
             // The URL was lost, so the customer never saw a code: qrpayd cancels it at Vipps and reports failed.
-            let outcome = try await Self.waitForState(till, "crash-1", "failed")
+            let outcome = try await till.waitForState("crash-1", "failed")
             #expect((outcome["error"] as? [String: Any])?["code"] as? String == "interrupted-during-creation")
             _ = try await harness.simulator.waitForPayment(orderId: "kiosk7-crash-1") { $0.successfulCancels == 1 }
             #expect(try #require(await harness.simulator.payment(orderId: "kiosk7-crash-1")).capturedAmount == 0)
@@ -96,7 +96,7 @@ struct CrashRecoveryTests {
             _ = try await till.send(.POST, "/v1/payments", json: Self.create)
             try await harness.simulator.open(orderId: "kiosk7-crash-1")
             try await harness.simulator.approve(orderId: "kiosk7-crash-1")
-            _ = try await Self.waitForState(till, "crash-1", "authorized")
+            _ = try await till.waitForState("crash-1", "authorized")
             await first.stop(with: SIGKILL)
 
             let second = try await start()
@@ -131,7 +131,7 @@ struct CrashRecoveryTests {
             await harness.simulator.clearFaults()
 
             let second = try await start()
-            let outcome = try await Self.waitForState(till, "crash-1", "captured")
+            let outcome = try await till.waitForState("crash-1", "captured")
             #expect(outcome["capturedAmount"] as? Int == 12900)
             let truth = try #require(await harness.simulator.payment(orderId: "kiosk7-crash-1"))
             #expect(truth.successfulCaptures == 1)
@@ -156,33 +156,4 @@ struct CrashRecoveryTests {
             await second.stop(with: SIGTERM)
         }
     }
-
-    /// Follows the till's event stream until the payment reaches `state` (the till's way to learn an outcome).
-    static func waitForState(_ till: TillClient, _ reference: String, _ state: String) async throws -> [String: Any] {
-        let now = try await till.send(.GET, "/v1/payments/\(reference)")
-        if now.json["state"] as? String == state { return now.json }
-        let encoded = till.socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? till.socketPath
-        var request = HTTPClientRequest(url: "http+unix://\(encoded)/v1/events")
-        request.headers.add(name: "Last-Event-ID", value: "0")
-        let response = try await till.httpClient.execute(request, timeout: .seconds(60))
-        var pending = ""
-        for try await chunk in response.body {
-            pending += String(buffer: chunk)
-            while let end = pending.range(of: "\n\n") {
-                let event = String(pending[..<end.lowerBound])
-                pending = String(pending[end.upperBound...])
-                for line in event.split(separator: "\n") where line.hasPrefix("data:") {
-                    let data = Data(line.dropFirst(5).trimmingCharacters(in: .whitespaces).utf8)
-                    if let payment = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-                        payment["reference"] as? String == reference, payment["state"] as? String == state
-                    {
-                        return payment
-                    }
-                }
-            }
-        }
-        throw StreamEnded()
-    }
-
-    struct StreamEnded: Error {}
 }

@@ -326,39 +326,7 @@ private struct Campaign {
         try #require(created.status == 201, "\(String(decoding: created.body, as: UTF8.self))")
         try await self.harness.simulator.open(orderId: "kiosk7-\(reference)")
         try await self.harness.simulator.approve(orderId: "kiosk7-\(reference)")
-        return try await self.waitForState(reference, "captured")
-    }
-
-    /// Follows the till's event stream until the payment reaches `state`.
-    func waitForState(_ reference: String, _ state: String) async throws -> [String: Any] {
-        let now = try await self.till.send(.GET, "/v1/payments/\(reference)")
-        if now.json["state"] as? String == state { return now.json }
-        let encoded = self.socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? self.socketPath
-        var request = HTTPClientRequest(url: "http+unix://\(encoded)/v1/events")
-        request.headers.add(name: "Last-Event-ID", value: "0")
-        let response = try await self.till.httpClient.execute(request, timeout: .seconds(60))
-        var pending = ""
-        for try await chunk in response.body {
-            pending += String(buffer: chunk)
-            while let end = pending.range(of: "\n\n") {
-                let event = String(pending[..<end.lowerBound])
-                pending = String(pending[end.upperBound...])
-                for line in event.split(separator: "\n") where line.hasPrefix("data:") {
-                    let data = Data(line.dropFirst(5).trimmingCharacters(in: .whitespaces).utf8)
-                    if let payment = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-                        payment["reference"] as? String == reference, payment["state"] as? String == state
-                    {
-                        return payment
-                    }
-                }
-            }
-        }
-        throw EventStreamEnded(reference: reference, state: state)
-    }
-
-    struct EventStreamEnded: Error {
-        var reference: String
-        var state: String
+        return try await self.till.waitForState(reference, "captured")
     }
 }
 

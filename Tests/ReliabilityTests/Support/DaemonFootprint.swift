@@ -4,10 +4,11 @@ import Foundation
     import Glibc
 #endif
 
-/// What a running daemon holds, read from /proc: resident memory and open descriptors by kind.
-struct DaemonFootprint: Sendable, Equatable {
+/// What a running daemon holds, read from /proc: resident memory, threads and open descriptors by kind.
+struct DaemonFootprint: Sendable, Equatable, Codable, CustomStringConvertible {
     /// VmRSS, in KiB.
     var residentKiB: Int
+    var threads: Int
     /// Every entry of /proc/<pid>/fd.
     var descriptors: Int
     /// The socket entries among them.
@@ -26,10 +27,17 @@ struct DaemonFootprint: Sendable, Equatable {
 
     static func read(pid: pid_t) throws -> DaemonFootprint {
         let status = try Self.contents(of: "/proc/\(pid)/status")
-        guard
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-            let kib = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int($0) })
-        else { throw Unreadable(description: "no VmRSS for \(pid)") }
+        func field(_ name: String) throws -> Int {
+            guard
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }),
+                let value = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap({
+                    Int($0)
+                })
+            else { throw Unreadable(description: "no \(name) for \(pid)") }
+            return value
+        }
+        let kib = try field("VmRSS")
+        let threads = try field("Threads")
 
         let directory = "/proc/\(pid)/fd"
         let entries = try FileManager.default.contentsOfDirectory(atPath: directory)
@@ -50,10 +58,15 @@ struct DaemonFootprint: Sendable, Equatable {
         }
         return DaemonFootprint(
             residentKiB: kib,
+            threads: threads,
             descriptors: entries.count,
             sockets: socketInodes.count,
             unixSockets: socketInodes.filter { unix.contains($0) }.count
         )
+    }
+
+    var description: String {
+        String(format: "%.1f MiB, %d fds, %d threads", Double(self.residentKiB) / 1024, self.descriptors, self.threads)
     }
 
     /// A /proc file in one read(2) where it fits: a table read in pieces can skip rows that move meanwhile.

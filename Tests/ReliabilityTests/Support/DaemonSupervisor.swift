@@ -47,21 +47,16 @@ actor DaemonSupervisor {
         )
         try await daemon.waitUntilReady()
         self.daemon = daemon
-        // Drain the log so the daemon never blocks on a full stderr pipe.
+        // Nobody reads the log lines here; consume them so they do not pile up in the stream's buffer.
         let lines = daemon.lines
         Task { for await _ in lines {} }
         let (connected, signal) = AsyncStream.makeStream(of: Void.self)
-        let socketPath = self.setup.socketPath
-        let httpClient = self.eventClient
+        let till = self.till
+        let client = self.eventClient
         let ledger = self.ledger
         self.follower = Task {
             let done: @Sendable () -> Void = { signal.finish() }
-            await TillEventStream.follow(
-                socketPath: socketPath,
-                httpClient: httpClient,
-                ledger: ledger,
-                connected: done
-            )
+            await TillEventStream.follow(till: till, client: client, ledger: ledger, connected: done)
         }
         // The stream is subscribed before anything else happens, so no event is missed.
         for await _ in connected {}
@@ -121,32 +116,5 @@ actor DaemonSupervisor {
         }
         try? await self.eventClient.shutdown()
         return status
-    }
-}
-
-/// What the kernel says a process holds: resident memory, open descriptors, threads.
-struct ProcessResources: Sendable, Codable, CustomStringConvertible {
-    var residentKiB: Int
-    var openDescriptors: Int
-    var threads: Int
-
-    static func sample(_ pid: pid_t) -> ProcessResources? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
-        else { return nil }
-        func field(_ name: String) -> Int {
-            let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") } ?? ""
-            return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? 0
-        }
-        return ProcessResources(residentKiB: field("VmRSS"), openDescriptors: fds.count, threads: field("Threads"))
-    }
-
-    var description: String {
-        String(
-            format: "%.1f MiB, %d fds, %d threads",
-            Double(self.residentKiB) / 1024,
-            self.openDescriptors,
-            self.threads
-        )
     }
 }

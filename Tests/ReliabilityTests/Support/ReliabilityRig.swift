@@ -38,8 +38,8 @@ struct ReliabilityRig: Sendable {
         return ReliabilityRig(harness: harness, directory: directory, ledger: ledger, supervisor: supervisor, run: run)
     }
 
-    var resources: ProcessResources? {
-        get async { await self.supervisor.processID.flatMap { ProcessResources.sample($0) } }
+    var resources: DaemonFootprint? {
+        get async { await self.supervisor.processID.flatMap { try? DaemonFootprint.read(pid: $0) } }
     }
 
     /// Checks every invariant over everything the run did, fills the report's figures and stops the daemon.

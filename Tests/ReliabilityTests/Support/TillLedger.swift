@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TestSupport
 
 /// What the till has been shown: every payment object from the event stream and from answers, per reference.
 actor TillLedger {
@@ -51,57 +52,35 @@ actor TillLedger {
     }
 }
 
-/// The till's event stream (`GET /v1/events`) feeding a ``TillLedger``. Like a real till it reconnects with
-/// `Last-Event-ID` whenever the stream ends; it stops when the daemon cannot be reached (killed), and the supervisor
-/// follows the stream again once the daemon is back.
+/// The till's event stream feeding a ``TillLedger``. Like a real till it reconnects with `Last-Event-ID` whenever
+/// the stream ends; it stops when the daemon cannot be reached (killed), and the supervisor follows the stream again
+/// once the daemon is back.
 enum TillEventStream {
-    /// Follows the stream until the daemon is gone. `connected` is called once the first answer's head has arrived.
-    static func follow(
-        socketPath: String,
-        httpClient: HTTPClient,
-        ledger: TillLedger,
-        connected: @Sendable () -> Void
-    ) async {
-        var first = true
-        defer { if first { connected() } }
+    /// Follows the stream until the daemon is gone. `connected` is called once the first stream is open (or could
+    /// not be opened).
+    static func follow(till: TillClient, client: HTTPClient, ledger: TillLedger, connected: @Sendable () -> Void) async
+    {
+        var reported = false
+        defer { if !reported { connected() } }
         while !Task.isCancelled {
-            let encoded = socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socketPath
-            var request = HTTPClientRequest(url: "http+unix://\(encoded)/v1/events")
-            if let last = await ledger.lastEventID { request.headers.add(name: "Last-Event-ID", value: last) }
-            guard let response = try? await httpClient.execute(request, timeout: .hours(12)), response.status == .ok
-            else { return }
-            if first {
-                first = false
-                connected()
-            }
-            await self.read(response, into: ledger)
-            await ledger.noteStreamEnded()
-        }
-    }
-
-    private static func read(_ response: HTTPClientResponse, into ledger: TillLedger) async {
-        var pending = ""
-        var eventID: String?
-        var data: [String] = []
-        do {
-            for try await chunk in response.body {
-                pending += String(buffer: chunk)
-                while let newline = pending.firstIndex(of: "\n") {
-                    let line = String(pending[..<newline])
-                    pending = String(pending[pending.index(after: newline)...])
-                    if line.isEmpty {
-                        if !data.isEmpty { await ledger.record(eventID: eventID, data: data.joined(separator: "\n")) }
-                        eventID = nil
-                        data = []
-                    } else if line.hasPrefix("id:") {
-                        eventID = line.dropFirst(3).trimmingCharacters(in: .whitespaces)
-                    } else if line.hasPrefix("data:") {
-                        data.append(String(line.dropFirst(5).drop { $0 == " " }))
-                    }
+            var opened = false
+            let open: () async -> Void = {
+                opened = true
+                if !reported {
+                    reported = true
+                    connected()
                 }
             }
-        } catch {
-            // The connection broke (the daemon was killed, or went quiet past the read timeout): reconnect.
+            do {
+                try await till.followEvents(after: await ledger.lastEventID, using: client, opened: open) { event in
+                    await ledger.record(eventID: event.id, data: event.data)
+                    return true
+                }
+            } catch {
+                // Could not even open: the daemon is gone (killed). Otherwise the connection broke: go round again.
+                if !opened { return }
+            }
+            await ledger.noteStreamEnded()
         }
     }
 }

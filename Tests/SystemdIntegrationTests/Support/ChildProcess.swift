@@ -5,17 +5,7 @@ import TestSupport
 /// A program a test started: standard output and standard error go to files (so the daemon never blocks on a full
 /// pipe, and `JOURNAL_STREAM` can name the file's device and inode) or to a pipe read line by line.
 final class ChildProcess: Sendable {
-    enum Termination: Sendable, Equatable, CustomStringConvertible {
-        case exited(Int32)
-        case signalled(Int32)
-
-        var description: String {
-            switch self {
-            case .exited(let status): "exited with status \(status)"
-            case .signalled(let signal): "killed by signal \(signal)"
-            }
-        }
-    }
+    typealias Termination = SpawnedProcess.Termination
 
     enum Output {
         case file(URL)
@@ -94,11 +84,7 @@ final class ChildProcess: Sendable {
 
     /// How the child ended, once it has; `nil` if the waiting task was cancelled first.
     func termination() async -> Termination? {
-        switch await self.child.waitForExit() {
-        case .exited(let status): .exited(status)
-        case .signalled(let signal): .signalled(signal)
-        case nil: nil
-        }
+        await self.child.waitForExit()
     }
 
     /// Waits for `event` (e.g. a datagram), failing with the child's standard error if the child exits first.
