@@ -147,6 +147,22 @@ private struct Campaign {
         )
         #expect(references == [BadInputTests.before, BadInputTests.duringStall, BadInputTests.after])
         #expect(await self.harness.simulator.payments().count == 3)
+        // And by the same invariants as the soak and the crash runs: the till saw each of its payments captured.
+        var daemonView: [String: TillPayment] = [:]
+        for reference in references {
+            let answer = try await self.till.send(.GET, "/v1/payments/\(reference)")
+            daemonView[reference] = try? JSONDecoder().decode(TillPayment.self, from: answer.body)
+        }
+        let evidence = PaymentInvariants.Evidence(
+            vipps: await self.harness.simulator.payments(),
+            requests: await self.harness.simulator.requests(),
+            daemon: daemonView,
+            tillSaw: Dictionary(uniqueKeysWithValues: references.map { ($0, ["captured"]) }),
+            orderIdPrefix: "kiosk7-",
+            settlement: "auto"
+        )
+        let violations = PaymentInvariants.violations(evidence)
+        #expect(violations.isEmpty, "\(violations.prefix(10).map(\.description).joined(separator: "\n"))")
         let truth = try #require(await self.harness.simulator.payment(orderId: "kiosk7-\(BadInputTests.before)"))
         #expect(truth.successfulCaptures == 1 && truth.successfulRefunds == 0 && truth.successfulCancels == 0)
 
