@@ -47,21 +47,28 @@ enum TestDescriptors {
 
     /// Moves `fds` to consecutive free descriptors, as systemd lines them up from fd 3, and returns the first.
     ///
-    /// The numbers start high so they never clash with what the test runner has open.
+    /// Each number is taken with `F_DUPFD`, which claims the lowest free number at or above the one asked for in one
+    /// step: checking a number and then `dup2`-ing onto it would silently close whatever another test's thread
+    /// opened there in between (it did: an event loop's freshly accepted socket). A run that is not consecutive is
+    /// given back and tried again higher up.
     static func moveToConsecutiveDescriptors(_ fds: [Int32]) throws -> Int32 {
-        var first: Int32 = 700
-        search: while true {
-            for offset in 0..<Int32(fds.count) where fcntl(first + offset, F_GETFD) != -1 {
-                first += offset + 1
-                continue search
+        var start: Int32 = 700
+        while true {
+            var taken: [Int32] = []
+            for (offset, fd) in fds.enumerated() {
+                let wanted = (taken.first ?? start) + Int32(offset)
+                let copy = fcntl(fd, F_DUPFD, wanted)
+                guard copy >= 0 else { throw Failed(call: "fcntl(F_DUPFD)", number: errno) }
+                taken.append(copy)
+                if offset > 0 && copy != wanted { break }
             }
-            break
+            if let first = taken.first, taken.count == fds.count, taken.last == first + Int32(fds.count - 1) {
+                fds.forEach { close($0) }
+                return first
+            }
+            taken.forEach { close($0) }
+            start = (taken.last ?? start) + 1
         }
-        for (offset, fd) in fds.enumerated() {
-            guard dup2(fd, first + Int32(offset)) >= 0 else { throw Failed(call: "dup2", number: errno) }
-            close(fd)
-        }
-        return first
     }
 
     private static func withAddress(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
