@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import Synchronization
 import TestSupport
 
 /// Keeps one real `qrpayd` running for a reliability run: starts it, kills it with SIGKILL when the campaign says
@@ -16,6 +17,8 @@ actor DaemonSupervisor {
     private var follower: Task<Void, Never>?
     private var restart: Task<Void, any Error>?
     private(set) var kills = 0
+    /// The newest log lines of the current daemon.
+    let logTail = LogTail()
     private(set) var tornWrites = 0
     let stateDirectory: String?
     /// Exits nobody asked for: each one is a defect.
@@ -47,9 +50,10 @@ actor DaemonSupervisor {
         )
         try await daemon.waitUntilReady()
         self.daemon = daemon
-        // Nobody reads the log lines here; consume them so they do not pile up in the stream's buffer.
+        // The last lines are kept for a failure's report; the rest must not pile up in the stream's buffer.
         let lines = daemon.lines
-        Task { for await _ in lines {} }
+        let tail = self.logTail
+        Task { for await line in lines { tail.append(line) } }
         let (connected, signal) = AsyncStream.makeStream(of: Void.self)
         let till = self.till
         let client = self.eventClient
@@ -117,4 +121,18 @@ actor DaemonSupervisor {
         try? await self.eventClient.shutdown()
         return status
     }
+}
+
+/// The newest few dozen lines of a daemon's log, for the report of a run that failed.
+final class LogTail: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    func append(_ line: String) {
+        self.lines.withLock {
+            $0.append(line)
+            if $0.count > 40 { $0.removeFirst($0.count - 40) }
+        }
+    }
+
+    var last: [String] { self.lines.withLock { $0 } }
 }

@@ -59,6 +59,12 @@ struct ReliabilityRig: Sendable {
         report.invariantsChecked = PaymentInvariants.rules
         report.violations += PaymentInvariants.violations(evidence).map(\.description)
         report.violations += await self.supervisor.unexpectedExits.map { "daemon-stays-up: \($0)" }
-        if await self.supervisor.stop() != 0 { report.violations.append("clean-shutdown: SIGTERM did not exit 0") }
+        let status = await self.supervisor.stop()
+        if status != 0 {
+            let log = self.supervisor.logTail.last.suffix(15).joined(separator: "\n")
+            report.violations.append(
+                "clean-shutdown: SIGTERM ended with status \(status.map(String.init) ?? "?"):\n\(log)"
+            )
+        }
     }
 }
