@@ -92,28 +92,72 @@ struct ControlRoutes: Sendable {
 
     private func cancel(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
         let reference = try Self.reference(context)
+        let key = try Self.idempotencyKey(request)
         _ = try await RequestFields.read(request, allowed: [], bodyRequired: false)
-        return try self.json(try await self.engine.cancel(reference: reference, caller: await context.caller()))
+        let result = try await self.engine.cancel(
+            reference: reference,
+            idempotencyKey: key,
+            caller: await context.caller()
+        )
+        return try self.operationResponse(result)
     }
 
     private func capture(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
         let reference = try Self.reference(context)
+        let key = try Self.idempotencyKey(request)
         let fields = try await RequestFields.read(request, allowed: ["amount"], bodyRequired: false)
         let amount = try fields.integer("amount", meaning: "a whole number of øre")
-        let payment = try await self.engine.capture(
+        let result = try await self.engine.capture(
             reference: reference,
             amount: amount,
+            idempotencyKey: key,
             caller: await context.caller()
         )
-        return try self.json(payment)
+        return try self.operationResponse(result)
     }
 
     private func refund(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
         let reference = try Self.reference(context)
+        let key = try Self.idempotencyKey(request)
         let fields = try await RequestFields.read(request, allowed: ["amount"], bodyRequired: true)
         let amount = try fields.requiredInteger("amount", meaning: "a whole number of øre")
-        let payment = try await self.engine.refund(reference: reference, amount: amount, caller: await context.caller())
-        return try self.json(payment)
+        let caller = await context.caller()
+        try RefundAuthorization(groups: self.engine.configuration.refunds.allowedGroups).check(caller)
+        let result = try await self.engine.refund(
+            reference: reference,
+            amount: amount,
+            idempotencyKey: key,
+            caller: caller
+        )
+        return try self.operationResponse(result)
+    }
+
+    /// `200` with the payment when the operation is done (or there was nothing to do), `202 Accepted` while its
+    /// outcome is pending; the payment object carries the operation as `operation`.
+    private func operationResponse(_ result: MoneyOperationResult) throws -> Response {
+        var headers: HTTPFields = [:]
+        if result.isPending {
+            headers[.location] = "/v1/payments/\(result.payment.reference)"
+        }
+        return try self.json(
+            OperationAnswer(payment: result.payment, operation: result.operation),
+            status: result.isPending ? .accepted : .ok,
+            headers: headers
+        )
+    }
+
+    /// The optional `Idempotency-Key` header: 1-255 visible ASCII characters.
+    private static func idempotencyKey(_ request: Request) throws(PaymentProblem) -> String? {
+        guard let name = HTTPField.Name("Idempotency-Key"), let value = request.headers[name] else { return nil }
+        let key = value.trimmingCharacters(in: .whitespaces)
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw PaymentProblem(
+                .invalidRequest,
+                title: "Invalid Idempotency-Key",
+                detail: "Idempotency-Key must be 1-255 visible ASCII characters (a UUID is a good choice)."
+            )
+        }
+        return key
     }
 
     // MARK: Events
@@ -197,6 +241,20 @@ struct ControlRoutes: Sendable {
             headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(version: version)))
         )
+    }
+}
+
+/// The answer to a capture, refund or cancel: the payment object with one more member, `operation`.
+struct OperationAnswer: Encodable {
+    var payment: Payment
+    var operation: MoneyOperation?
+
+    private enum CodingKeys: String, CodingKey { case operation }
+
+    func encode(to encoder: any Encoder) throws {
+        try self.payment.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.operation, forKey: .operation)
     }
 }
 

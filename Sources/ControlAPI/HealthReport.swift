@@ -71,15 +71,19 @@ public struct HealthReport: Sendable, Hashable, Codable {
     public var activePayment: Payment?
     public var display: Display?
     public var store: Store?
+    /// References of payments qrpayd could not ask Vipps about since it started (see the payment's `unreconciled`).
+    public var unreconciledPayments: [String]
 
     public init(
         status: Status,
         version: String,
         vipps: Vipps,
         activePayment: Payment? = nil,
+        unreconciledPayments: [String] = [],
         display: Display? = nil,
         store: Store? = nil
     ) {
+        self.unreconciledPayments = unreconciledPayments
         self.status = status
         self.version = version
         self.vipps = vipps
@@ -89,7 +93,7 @@ public struct HealthReport: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case status, version, vipps, activePayment, display, store
+        case status, version, vipps, activePayment, display, store, unreconciledPayments
     }
 
     /// Writes `"activePayment": null` rather than leaving it out, so a till can tell "idle" from an old daemon.
@@ -101,5 +105,18 @@ public struct HealthReport: Sendable, Hashable, Codable {
         try container.encode(self.activePayment, forKey: .activePayment)
         try container.encodeIfPresent(self.display, forKey: .display)
         try container.encodeIfPresent(self.store, forKey: .store)
+        try container.encode(self.unreconciledPayments, forKey: .unreconciledPayments)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.status = try container.decode(Status.self, forKey: .status)
+        self.version = try container.decode(String.self, forKey: .version)
+        self.vipps = try container.decode(Vipps.self, forKey: .vipps)
+        self.activePayment = try container.decodeIfPresent(Payment.self, forKey: .activePayment)
+        self.display = try container.decodeIfPresent(Display.self, forKey: .display)
+        self.store = try container.decodeIfPresent(Store.self, forKey: .store)
+        self.unreconciledPayments =
+            try container.decodeIfPresent([String].self, forKey: .unreconciledPayments) ?? []
     }
 }

@@ -90,10 +90,12 @@ enum OpenAPIDocument {
               "post": {
                 "operationId": "cancelPayment",
                 "summary": "Make sure the customer is not charged: cancel before approval, void after it.",
-                "description": "Answers with the payment as read back from Vipps: cancelled, or voided if the customer approved at the same moment. No body, or an empty JSON object.",
+                "description": "Answers with the payment as read back from Vipps: cancelled, or voided if the customer approved at the same moment; after a partial capture the rest is released. A capture that was pending and that Vipps had not carried out is dropped (failed, superseded-by-cancel). No body, or an empty JSON object.",
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
                 "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false}}}},
                 "responses": {
-                  "200": {"description": "The payment after cancelling.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Payment"}}}},
+                  "200": {"description": "The payment after cancelling, with the cancel operation.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OperationAnswer"}}}},
+                  "202": {"$ref": "#/components/responses/Pending"},
                   "404": {"$ref": "#/components/responses/Problem"},
                   "409": {"description": "invalid-state: already captured; refund it instead.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
                   "502": {"$ref": "#/components/responses/Problem"},
@@ -106,9 +108,11 @@ enum OpenAPIDocument {
               "post": {
                 "operationId": "capturePayment",
                 "summary": "Capture an approved payment, in part or the rest of it (settlement till).",
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
                 "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Capture"}}}},
                 "responses": {
-                  "200": {"description": "The payment after the capture.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Payment"}}}},
+                  "200": {"description": "The payment after the capture, with the capture operation.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OperationAnswer"}}}},
+                  "202": {"$ref": "#/components/responses/Pending"},
                   "400": {"$ref": "#/components/responses/Problem"},
                   "404": {"$ref": "#/components/responses/Problem"},
                   "409": {"$ref": "#/components/responses/Problem"},
@@ -122,11 +126,13 @@ enum OpenAPIDocument {
               "post": {
                 "operationId": "refundPayment",
                 "summary": "Send captured money back to the customer.",
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refund"}}}},
                 "responses": {
-                  "200": {"description": "The payment after the refund.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Payment"}}}},
+                  "200": {"description": "The payment after the refund, with the refund operation.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OperationAnswer"}}}},
+                  "202": {"$ref": "#/components/responses/Pending"},
                   "400": {"$ref": "#/components/responses/Problem"},
-                  "403": {"description": "refund-not-allowed: refunds are off or capped on this box.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                  "403": {"description": "refund-not-allowed: refunds are off or capped on this box, or the caller is neither root nor in payment.refunds.allowedGroups (default qrpay-refund).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
                   "404": {"$ref": "#/components/responses/Problem"},
                   "409": {"$ref": "#/components/responses/Problem"},
                   "502": {"description": "vipps-rejected, with what Vipps said in vipps (for example a refund above the captured amount).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
@@ -169,10 +175,12 @@ enum OpenAPIDocument {
           },
           "components": {
             "parameters": {
-              "Reference": {"name": "reference", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/Reference"}}
+              "Reference": {"name": "reference", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/Reference"}},
+              "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "minLength": 1, "maxLength": 255}, "description": "Recommended. The same key with the same body returns the same operation, whatever its state; with another body, 409 idempotency-conflict. Without a key, a capture or refund while another is pending is 409 operation-pending."}
             },
             "responses": {
-              "Problem": {"description": "A problem; see type.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+              "Problem": {"description": "A problem; see type.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+              "Pending": {"description": "Accepted: Vipps' answer is not known yet (timeout, 5xx, 429, no network). The operation is pending; qrpayd finishes it and the event stream says how it ended. Do not ask again: wait for the payment's next event, or GET it.", "headers": {"Location": {"schema": {"type": "string"}, "description": "The payment to follow."}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OperationAnswer"}}}}
             },
             "schemas": {
               "Reference": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,40}$", "description": "Chosen by the till; the idempotency key of the payment."},
@@ -222,6 +230,34 @@ enum OpenAPIDocument {
                   "expiresAt": {"type": "string", "format": "date-time"},
                   "scannedAt": {"type": ["string", "null"], "format": "date-time"},
                   "authorizedAt": {"type": ["string", "null"], "format": "date-time"},
+                  "error": {"oneOf": [{"$ref": "#/components/schemas/PaymentError"}, {"type": "null"}]},
+                  "reservedAmount": {"type": "integer", "minimum": 0, "description": "Øre still reserved on the customer's card: capturable, or released by a cancel. A captured payment with reservedAmount > 0 is listed as unsettled."},
+                  "operations": {"type": "array", "items": {"$ref": "#/components/schemas/Operation"}, "description": "Every capture, refund and cancel, oldest first."},
+                  "unreconciled": {"type": "boolean", "description": "qrpayd could not ask Vipps about this payment since it restarted; it keeps asking."}
+                }
+              },
+              "OperationAnswer": {
+                "description": "The payment object with one more member: the operation the request created or found (null when there was nothing to do).",
+                "allOf": [
+                  {"$ref": "#/components/schemas/Payment"},
+                  {"type": "object", "required": ["operation"], "properties": {"operation": {"oneOf": [{"$ref": "#/components/schemas/Operation"}, {"type": "null"}]}}}
+                ]
+              },
+              "Operation": {
+                "type": "object",
+                "required": ["id", "kind", "amount", "state", "origin", "idempotencyKey", "vippsRequestId", "createdAt", "finishedAt", "error"],
+                "properties": {
+                  "id": {"type": "string", "pattern": "^op-[0-9a-f]{24}$"},
+                  "kind": {"type": "string", "enum": ["capture", "refund", "cancel"]},
+                  "amount": {"type": ["integer", "null"], "description": "Øre, fixed when the operation was created; null for a cancel."},
+                  "state": {"type": "string", "enum": ["pending", "succeeded", "failed"], "description": "pending: qrpayd is carrying it out; failed: Vipps refused for good and it is never carried out later."},
+                  "origin": {"type": "string", "enum": ["till", "qrpayd"], "description": "qrpayd: auto-capture, or the release of a reservation nobody may be charged for."},
+                  "callerUid": {"type": "integer"},
+                  "callerPid": {"type": "integer"},
+                  "idempotencyKey": {"type": ["string", "null"]},
+                  "vippsRequestId": {"type": "string", "description": "The X-Request-Id sent to Vipps on every attempt."},
+                  "createdAt": {"type": "string", "format": "date-time"},
+                  "finishedAt": {"type": ["string", "null"], "format": "date-time"},
                   "error": {"oneOf": [{"$ref": "#/components/schemas/PaymentError"}, {"type": "null"}]}
                 }
               },
@@ -260,7 +296,7 @@ enum OpenAPIDocument {
                 "properties": {
                   "type": {
                     "type": "string",
-                    "enum": ["urn:qrpayd:error:invalid-request", "urn:qrpayd:error:not-found", "urn:qrpayd:error:payment-in-progress", "urn:qrpayd:error:reference-conflict", "urn:qrpayd:error:invalid-state", "urn:qrpayd:error:amount-too-high", "urn:qrpayd:error:vipps-rejected", "urn:qrpayd:error:vipps-unavailable", "urn:qrpayd:error:refund-not-allowed", "urn:qrpayd:error:payload-too-large", "urn:qrpayd:error:method-not-allowed", "urn:qrpayd:error:unsupported-media-type", "urn:qrpayd:error:internal-error", "urn:qrpayd:error:shutting-down"]
+                    "enum": ["urn:qrpayd:error:invalid-request", "urn:qrpayd:error:not-found", "urn:qrpayd:error:payment-in-progress", "urn:qrpayd:error:reference-conflict", "urn:qrpayd:error:invalid-state", "urn:qrpayd:error:amount-too-high", "urn:qrpayd:error:vipps-rejected", "urn:qrpayd:error:vipps-unavailable", "urn:qrpayd:error:refund-not-allowed", "urn:qrpayd:error:operation-pending", "urn:qrpayd:error:idempotency-conflict", "urn:qrpayd:error:payload-too-large", "urn:qrpayd:error:method-not-allowed", "urn:qrpayd:error:unsupported-media-type", "urn:qrpayd:error:internal-error", "urn:qrpayd:error:shutting-down"]
                   },
                   "title": {"type": "string"},
                   "status": {"type": "integer"},
@@ -268,7 +304,8 @@ enum OpenAPIDocument {
                   "code": {"type": "string", "description": "A finer stable identifier: the Vipps error guidance row, or the slug."},
                   "hint": {"type": "string", "description": "What the operator should check."},
                   "vipps": {"$ref": "#/components/schemas/VippsError"},
-                  "payment": {"$ref": "#/components/schemas/Payment"}
+                  "payment": {"$ref": "#/components/schemas/Payment"},
+                  "operation": {"$ref": "#/components/schemas/Operation"}
                 }
               },
               "Health": {

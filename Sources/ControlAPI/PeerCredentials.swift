@@ -25,7 +25,7 @@ enum PeerCredentials {
                     level: .socket,
                     name: NIOBSDSocket.Option(rawValue: SO_PEERCRED)
                 ).get()
-                return Caller(uid: credentials.uid, pid: credentials.pid)
+                return Caller(uid: credentials.uid, gid: credentials.gid, pid: credentials.pid)
             } catch {
                 return Caller()
             }

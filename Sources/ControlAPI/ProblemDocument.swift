@@ -14,6 +14,8 @@ struct ProblemDocument: Encodable {
     var hint: String?
     var vipps: VippsErrorInfo?
     var payment: Payment?
+    /// The failed operation, or the pending one in the way.
+    var operation: MoneyOperation?
 
     init(_ problem: PaymentProblem) {
         self.type = problem.type
@@ -24,6 +26,7 @@ struct ProblemDocument: Encodable {
         self.hint = problem.hint
         self.vipps = problem.vipps
         self.payment = problem.payment
+        self.operation = problem.operation
     }
 
     static func response(for problem: PaymentProblem, extraHeaders: HTTPFields = [:]) -> Response {

@@ -1,3 +1,4 @@
+import Foundation
 import QRRendering
 
 /// How the payment engine behaves; validated by the daemon's configuration before it gets here.
@@ -15,13 +16,21 @@ public struct EngineConfiguration: Sendable {
         public var enabled: Bool
         /// Øre per refund, if capped.
         public var maximumPerRefund: Int?
-        /// Øre per calendar day (UTC), if capped.
+        /// Øre per calendar day, counted in the box's local time zone (`/etc/localtime`, or `TZ`), if capped.
         public var maximumPerDay: Int?
+        /// Groups whose members may refund (besides root). A till user that is only in `qrpay` may not.
+        public var allowedGroups: [String]
 
-        public init(enabled: Bool = true, maximumPerRefund: Int? = nil, maximumPerDay: Int? = nil) {
+        public init(
+            enabled: Bool = true,
+            maximumPerRefund: Int? = nil,
+            maximumPerDay: Int? = nil,
+            allowedGroups: [String] = ["qrpay-refund"]
+        ) {
             self.enabled = enabled
             self.maximumPerRefund = maximumPerRefund
             self.maximumPerDay = maximumPerDay
+            self.allowedGroups = allowedGroups
         }
     }
 
@@ -83,10 +92,12 @@ public struct EngineConfiguration: Sendable {
 /// Who asked: the till process on the other end of the control socket (from `SO_PEERCRED`), for the journal.
 public struct Caller: Sendable, Hashable, CustomStringConvertible {
     public var uid: UInt32?
+    public var gid: UInt32?
     public var pid: Int32?
 
-    public init(uid: UInt32? = nil, pid: Int32? = nil) {
+    public init(uid: UInt32? = nil, gid: UInt32? = nil, pid: Int32? = nil) {
         self.uid = uid
+        self.gid = gid
         self.pid = pid
     }
 
@@ -110,5 +121,24 @@ enum RequestID {
         }
         let digest = String(hash, radix: 16)
         return "\(operation.rawValue)-\(sequence)-\(String(repeating: "0", count: 16 - digest.count))\(digest)"
+    }
+}
+
+/// The default orderId prefix, unique to the box: `qp`, six hex digits of a digest of `/etc/machine-id`, and `-`.
+/// Two boxes on one sales unit then never send the same orderId, whatever references their tills choose.
+public enum BoxPrefix {
+    /// Nil when the machine id cannot be read (then the operator must choose a prefix).
+    public static func derive(machineIDPath: String = "/etc/machine-id") -> String? {
+        guard let contents = FileManager.default.contents(atPath: machineIDPath) else { return nil }
+        let machineID = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !machineID.isEmpty else { return nil }
+        // FNV-1a: the same on every start and every platform, unlike Hasher.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in machineID.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let digits = String(hash & 0xff_ffff, radix: 16)
+        return "qp" + String(repeating: "0", count: 6 - digits.count) + digits + "-"
     }
 }

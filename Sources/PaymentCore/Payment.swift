@@ -121,6 +121,13 @@ public struct Payment: Sendable, Hashable, Codable {
     public var scannedAt: Date?
     public var authorizedAt: Date?
     public var error: PaymentError?
+    /// Øre still reserved on the customer's card: capturable, or to be released by a cancel. 0 before approval,
+    /// after a capture in full and after the rest was released.
+    public var reservedAmount: Int
+    /// Every capture, refund and cancel of this payment, oldest first.
+    public var operations: [MoneyOperation]
+    /// Set when qrpayd could not ask Vipps about this payment after a restart; cleared by the next answer.
+    public var unreconciled: Bool
 
     public init(
         reference: String,
@@ -138,7 +145,10 @@ public struct Payment: Sendable, Hashable, Codable {
         expiresAt: Date,
         scannedAt: Date? = nil,
         authorizedAt: Date? = nil,
-        error: PaymentError? = nil
+        error: PaymentError? = nil,
+        reservedAmount: Int = 0,
+        operations: [MoneyOperation] = [],
+        unreconciled: Bool = false
     ) {
         self.reference = reference
         self.orderId = orderId
@@ -157,11 +167,47 @@ public struct Payment: Sendable, Hashable, Codable {
         self.scannedAt = scannedAt
         self.authorizedAt = authorizedAt
         self.error = error
+        self.reservedAmount = reservedAmount
+        self.operations = operations
+        self.unreconciled = unreconciled
     }
 
     private enum CodingKeys: String, CodingKey {
         case reference, orderId, amount, currency, text, state, final, settlement, capturedAmount, refundedAmount
-        case qrText, createdAt, updatedAt, expiresAt, scannedAt, authorizedAt, error
+        case qrText, createdAt, updatedAt, expiresAt, scannedAt, authorizedAt, error, reservedAmount, operations
+        case unreconciled
+    }
+
+    /// Reads payments stored by every version: fields added later get the value they had before they existed.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.reference = try container.decode(String.self, forKey: .reference)
+        self.orderId = try container.decode(String.self, forKey: .orderId)
+        self.amount = try container.decode(Int.self, forKey: .amount)
+        self.currency = try container.decodeIfPresent(String.self, forKey: .currency) ?? "NOK"
+        self.text = try container.decode(String.self, forKey: .text)
+        self.state = try container.decode(PaymentState.self, forKey: .state)
+        self.final = self.state.isFinal
+        self.settlement = try container.decode(Settlement.self, forKey: .settlement)
+        self.capturedAmount = try container.decodeIfPresent(Int.self, forKey: .capturedAmount) ?? 0
+        self.refundedAmount = try container.decodeIfPresent(Int.self, forKey: .refundedAmount) ?? 0
+        self.qrText = try container.decodeIfPresent(String.self, forKey: .qrText)
+        self.createdAt = try container.decode(Date.self, forKey: .createdAt)
+        self.updatedAt = try container.decode(Date.self, forKey: .updatedAt)
+        self.expiresAt = try container.decode(Date.self, forKey: .expiresAt)
+        self.scannedAt = try container.decodeIfPresent(Date.self, forKey: .scannedAt)
+        self.authorizedAt = try container.decodeIfPresent(Date.self, forKey: .authorizedAt)
+        self.error = try container.decodeIfPresent(PaymentError.self, forKey: .error)
+        // Before 0.2 nothing could release the rest of a partial capture: what was not captured is still reserved.
+        let reservedBefore: Int
+        switch self.state {
+        case .authorized: reservedBefore = self.amount
+        case .captured: reservedBefore = max(0, self.amount - self.capturedAmount)
+        default: reservedBefore = 0
+        }
+        self.reservedAmount = try container.decodeIfPresent(Int.self, forKey: .reservedAmount) ?? reservedBefore
+        self.operations = try container.decodeIfPresent([MoneyOperation].self, forKey: .operations) ?? []
+        self.unreconciled = try container.decodeIfPresent(Bool.self, forKey: .unreconciled) ?? false
     }
 
     /// Writes `"error": null` and `"qrText": null` rather than leaving them out, as the control API documents.
@@ -184,11 +230,26 @@ public struct Payment: Sendable, Hashable, Codable {
         try container.encodeIfPresent(self.scannedAt, forKey: .scannedAt)
         try container.encodeIfPresent(self.authorizedAt, forKey: .authorizedAt)
         try container.encode(self.error, forKey: .error)
+        try container.encode(self.reservedAmount, forKey: .reservedAmount)
+        try container.encode(self.operations, forKey: .operations)
+        try container.encode(self.unreconciled, forKey: .unreconciled)
     }
 
-    /// Whether the till still has to act: approved and not captured, or not final at all.
+    /// Whether the till still has to act: not final, money still reserved on the card (approved and not captured,
+    /// or the rest of a partial capture), or a capture, refund or cancel still pending.
     public var isUnsettled: Bool {
-        self.state == .authorized || !self.final
+        !self.final || self.state == .authorized || (self.state == .captured && self.reservedAmount > 0)
+            || self.operations.contains(where: \.isPending)
+    }
+
+    /// A cancel that was asked for and not refused: the customer must not be charged (any more).
+    public var cancelRequested: Bool {
+        self.operations.contains { $0.kind == .cancel && $0.state != .failed }
+    }
+
+    /// The till (not qrpayd) asked to cancel.
+    public var cancelledByTill: Bool {
+        self.operations.contains { $0.kind == .cancel && $0.origin == .till && $0.state != .failed }
     }
 }
 

@@ -67,50 +67,56 @@ extension PaymentEngine {
         payment: Payment, created: Bool
     ) {
         let orderId = try self.validate(request)
-        return try await self.withGate { () async throws(PaymentProblem) -> (payment: Payment, created: Bool) in
-            if let existing = try self.storeRead({
-                try self.store.record(reference: request.reference)
-            }) {
-                guard existing.fingerprint == request.fingerprint else {
-                    throw PaymentProblem(
-                        .referenceConflict,
-                        title: "Reference already used",
-                        detail:
-                            "A payment with reference \(request.reference) exists with a different amount or text. "
-                            + "Use a new reference for a new payment.",
-                        payment: existing.payment
-                    )
-                }
-                return (existing.payment, false)
-            }
-            if let busy = try self.storeRead({ try self.store.openRecords() }).first(where: {
-                $0.payment.state.isWithCustomer || self.isCapturing($0.payment)
-            }) {
+        // From the look-up to the insert nothing suspends, so two tills cannot both start a payment.
+        if let existing = try self.storeRead({ try self.store.record(reference: request.reference) }) {
+            guard existing.fingerprint == request.fingerprint else {
                 throw PaymentProblem(
-                    .paymentInProgress,
-                    title: "Another payment is in progress",
+                    .referenceConflict,
+                    title: "Reference already used",
                     detail:
-                        "Payment \(busy.payment.reference) is still with the customer (\(busy.payment.state.rawValue)). "
-                        + "Cancel it or wait until it is final.",
-                    payment: busy.payment
+                        "A payment with reference \(request.reference) exists with a different amount or text. "
+                        + "Use a new reference for a new payment.",
+                    payment: existing.payment
                 )
             }
-            let now = Date()
-            var record = PaymentStore.Record(
-                payment: Payment(
-                    reference: request.reference,
-                    orderId: orderId,
-                    amount: request.amount,
-                    text: request.text ?? self.configuration.defaultText,
-                    state: .initiating,
-                    settlement: self.configuration.settlement,
-                    createdAt: now,
-                    updatedAt: now,
-                    expiresAt: now.addingTimeInterval(Double(self.configuration.paymentLifetime.components.seconds))
-                ),
-                fingerprint: request.fingerprint
+            // A repeat while the first is still being created waits for it.
+            return try await self.withGate(request.reference) { () async throws(PaymentProblem) in
+                (try self.requireRecord(request.reference).payment, false)
+            }
+        }
+        if let busy = try self.storeRead({ try self.store.openRecords() }).first(where: {
+            $0.payment.state.isWithCustomer || self.isCapturing($0.payment)
+        }) {
+            throw PaymentProblem(
+                .paymentInProgress,
+                title: "Another payment is in progress",
+                detail:
+                    "Payment \(busy.payment.reference) is still with the customer (\(busy.payment.state.rawValue)). "
+                    + "Cancel it or wait until it is final.",
+                payment: busy.payment
             )
-            record = try await self.commit(record, isNew: true, caller: caller)
+        }
+        let now = Date()
+        let new = PaymentStore.Record(
+            payment: Payment(
+                reference: request.reference,
+                orderId: orderId,
+                amount: request.amount,
+                text: request.text ?? self.configuration.defaultText,
+                state: .initiating,
+                settlement: self.configuration.settlement,
+                createdAt: now,
+                updatedAt: now,
+                expiresAt: now.addingTimeInterval(Double(self.configuration.paymentLifetime.components.seconds))
+            ),
+            fingerprint: request.fingerprint
+        )
+        // Written before anything can suspend; the payment's own gate is taken at once (a free gate is entered
+        // without suspending), so a repeat of this request waits for the QR code.
+        let (saved, event) = try self.save(new, isNew: true)
+        return try await self.withGate(request.reference) { () async throws(PaymentProblem) in
+            await self.announce(event, saved, log: nil, caller: caller)
+            var record = saved
             self.logger.info(
                 "Till asked for a payment",
                 metadata: [
@@ -127,8 +133,12 @@ extension PaymentEngine {
         }
     }
 
-    /// Asks Vipps for the payment and draws its QR code. Called with the gate held, for new payments and for
-    /// payments a restart found in `initiating`.
+    /// Asks Vipps for the payment and draws its QR code. Called with the payment's gate held.
+    ///
+    /// Initiate is never repeated blindly: after an answer that leaves the outcome open, `/details` decides, and
+    /// each attempt counts against Vipps' limit of two per orderId and minute. A `Retry-After` that reaches past the
+    /// creation deadline ends the payment `failed` at once (nothing was created), rather than keeping the till
+    /// waiting.
     func initiate(_ record: PaymentStore.Record) async throws(PaymentProblem) -> PaymentStore.Record {
         var record = record
         let payment = record.payment
@@ -144,56 +154,106 @@ extension PaymentEngine {
         }
         let deadline = ContinuousClock.now.advanced(by: self.configuration.creationTimeout)
         var delay = Duration.milliseconds(500)
+        var attempts = 0
         var url = record.paymentURL
         while url == nil {
-            do {
-                let initiated = try await self.vipps.initiate(
-                    PaymentInitiation(
-                        orderId: payment.orderId,
-                        amount: payment.amount,
-                        transactionText: payment.text,
-                        fallBackURL: self.configuration.fallBackURL,
-                        callbackPrefix: self.configuration.callbackPrefix
-                    )
+            if Task.isCancelled {
+                // qrpayd is stopping: the payment stays `initiating` and the next start looks it up at Vipps.
+                throw PaymentProblem(
+                    .shuttingDown,
+                    title: "qrpayd is stopping",
+                    detail: "The payment was not finished; ask for it again after qrpayd has restarted.",
+                    payment: record.payment
                 )
-                await self.noteVippsSuccess()
+            }
+            do throws(VippsCallFailure) {
+                let initiated = try await self.callVipps(.initiate, payment) { () async throws(VippsError) in
+                    try await self.vipps.initiate(
+                        PaymentInitiation(
+                            orderId: payment.orderId,
+                            amount: payment.amount,
+                            transactionText: payment.text,
+                            fallBackURL: self.configuration.fallBackURL,
+                            callbackPrefix: self.configuration.callbackPrefix
+                        )
+                    )
+                }
                 url = initiated.url
             } catch {
-                await self.noteVippsFailure(error)
-                if error.outcomeUnknown || error.guidance.id == "duplicate-order-id" {
-                    // Vipps may have created it. If it did, its URL is lost: the customer never saw a code, so
-                    // cancel it rather than guess.
-                    switch await self.lookUpUnknownCreation(record) {
-                    case .notCreated:
-                        break
-                    case .created, .unknown:
+                let vippsError: VippsError
+                switch error {
+                case .deferred(let until):
+                    guard until < deadline else {
                         return try await self.fail(
                             record,
                             intent: intent,
-                            error: error,
-                            detail: "Vipps did not confirm the payment in time; it is being cancelled at Vipps."
+                            error: nil,
+                            detail:
+                                "Vipps' limit of two payment creations a minute for this orderId did not allow "
+                                + "another attempt in time; nothing was created. Start a new payment."
                         )
                     }
-                } else if !error.isRetryable {
-                    return try await self.fail(record, intent: intent, error: error, detail: nil)
+                    try? await Task.sleep(until: until, clock: .continuous)
+                    continue
+                case .vipps(let error):
+                    vippsError = error
                 }
-                let now = ContinuousClock.now
-                guard now.advanced(by: delay) < deadline else {
+                attempts += 1
+                switch vippsError.disposition {
+                case .refused(.duplicateOrderId) where attempts == 1:
+                    // qrpayd never sent this orderId before: it belongs to someone else (another box with the same
+                    // prefix). Not ours to look at, follow or cancel.
+                    return try await self.fail(record, intent: intent, error: vippsError, detail: nil)
+                case .refused(.duplicateOrderId):
+                    // Our own earlier attempt did reach Vipps after all; its URL is lost, so it is cancelled.
                     return try await self.fail(
                         record,
                         intent: intent,
-                        error: error,
-                        detail: "Vipps did not create the payment within \(self.configuration.creationTimeout)."
+                        error: vippsError,
+                        detail: "Vipps did not confirm the payment in time; it is being cancelled at Vipps.",
+                        mayExist: true
                     )
+                case .refused:
+                    return try await self.fail(record, intent: intent, error: vippsError, detail: nil)
+                case .unknown(let retryAfter):
+                    if vippsError.httpStatus != 429 {
+                        // Vipps may have created it. If it did, its URL is lost: the customer never saw a code, so
+                        // cancel it rather than guess.
+                        switch await self.lookUpUnknownCreation(record) {
+                        case .notCreated:
+                            break
+                        case .created, .unknown:
+                            return try await self.fail(
+                                record,
+                                intent: intent,
+                                error: vippsError,
+                                detail: "Vipps did not confirm the payment in time; it is being cancelled at Vipps.",
+                                mayExist: true
+                            )
+                        }
+                    }
+                    let wait = max(delay, retryAfter ?? .zero)
+                    guard ContinuousClock.now.advanced(by: wait) < deadline else {
+                        return try await self.fail(
+                            record,
+                            intent: intent,
+                            error: vippsError,
+                            detail:
+                                "Vipps did not create the payment within \(self.configuration.creationTimeout); "
+                                + "nothing was created. Start a new payment."
+                        )
+                    }
+                    try? await Task.sleep(for: wait)
+                    delay = min(delay * 2, .seconds(4))
                 }
-                try? await Task.sleep(for: error.retryAfter.map { max($0, delay) } ?? delay)
-                delay = min(delay * 2, .seconds(4))
             }
         }
         guard let url else { return record }
         record.paymentURL = url
-        try? self.store.finishIntent(intent.id, succeeded: true, outcome: "created", at: Date())
-        try self.storeRead { try self.store.saveQuietly(record) }
+        try self.storeRead {
+            try self.store.finishIntent(intent.id, succeeded: true, outcome: "created", at: Date())
+            try self.store.savePaymentURL(record)
+        }
         return try await self.showQR(record, deadline: deadline)
     }
 
@@ -246,26 +306,43 @@ extension PaymentEngine {
 
     /// After an initiate whose answer was lost: does the payment exist at Vipps?
     func lookUpUnknownCreation(_ record: PaymentStore.Record) async -> CreationLookup {
-        do {
-            _ = try await self.vipps.details(orderId: record.payment.orderId)
+        do throws(VippsCallFailure) {
+            _ = try await self.readDetails(record.payment)
             return .created
         } catch {
-            if error.kind == .http, error.guidance.id == "order-not-found" { return .notCreated }
+            if case .vipps(let error) = error, error.refusal == .notFound { return .notCreated }
             return .unknown
         }
     }
 
-    /// Marks the payment failed because Vipps refused or could not be reached; if Vipps may hold the payment, it is
+    /// Marks the payment failed because Vipps refused or could not be reached. If Vipps may hold the payment, it is
     /// cancelled there (now, or by the poll loop once Vipps answers).
-    func fail(_ record: PaymentStore.Record, intent: PaymentIntent, error: VippsError, detail: String?)
-        async throws(PaymentProblem) -> PaymentStore.Record
-    {
+    func fail(
+        _ record: PaymentStore.Record,
+        intent: PaymentIntent,
+        error: VippsError?,
+        detail: String?,
+        mayExist: Bool = false
+    ) async throws(PaymentProblem) -> PaymentStore.Record {
         var record = record
-        var paymentError = PaymentError(vipps: error)
+        var paymentError =
+            error.map { PaymentError(vipps: $0) }
+            ?? PaymentError(
+                type: PaymentProblem.Slug.vippsUnavailable.urn,
+                code: "rate-limited",
+                title: "Vipps asked qrpayd to wait"
+            )
         if let detail { paymentError.detail = detail }
+        if let error, !mayExist { self.logVippsRejection(error, record.payment) }
         record.payment.error = paymentError
-        let mayExist = error.outcomeUnknown || error.guidance.id == "duplicate-order-id" || error.kind == .timeout
-        try? self.store.finishIntent(intent.id, succeeded: false, outcome: error.guidance.id, at: Date())
+        try self.storeRead {
+            try self.store.finishIntent(
+                intent.id,
+                succeeded: false,
+                outcome: error?.guidance.id ?? "rate-limited",
+                at: Date()
+            )
+        }
         if mayExist {
             return try await self.cancelAtVippsAndFail(record)
         }
@@ -281,16 +358,15 @@ extension PaymentEngine {
         return try await self.cancelAtVippsAndFail(record)
     }
 
-    /// The payment exists (or may exist) at Vipps but can never be shown: cancel it there and end it `failed`.
+    /// The payment exists (or may exist) at Vipps but can never be shown: it ends `failed` together with qrpayd's
+    /// own cancel, which goes out now or, while Vipps cannot confirm, from the poll loop.
     func cancelAtVippsAndFail(_ record: PaymentStore.Record) async throws(PaymentProblem) -> PaymentStore.Record {
         var record = record
-        record.cancelRequested = true
-        try self.storeRead { try self.store.saveQuietly(record) }
-        _ = try? await self.sendCancel(record)
         record.payment.state = .failed
+        let operation = self.newOwnOperation(.cancel, amount: nil)
+        record.payment.operations.append(operation)
         record = try await self.commit(record, log: .paymentFailed)
-        // The poll loop keeps following a failed payment with cancelRequested until Vipps confirms the cancel.
         self.follow(record.payment.reference)
-        return record
+        return try await self.settleCancel(record, operation: operation)
     }
 }

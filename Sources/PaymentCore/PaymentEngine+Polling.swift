@@ -5,43 +5,86 @@ import VippsAPI
 extension PaymentEngine {
     /// How often the loop looks for due work; polls themselves happen at ``EngineConfiguration/pollInterval``.
     static let tick = Duration.milliseconds(200)
+    /// How far back recovery looks at payments that are already final, for amounts a crash may have left stale.
+    static let reconciliationWindow: TimeInterval = 24 * 3600
+    /// How many payments recovery asks Vipps about at once.
+    static let recoveryConcurrency = 4
 
-    /// Follows open payments until the task is cancelled: each is read back from Vipps when due.
+    /// Follows open payments until the task is cancelled. Each due payment is polled in a task of its own, so a slow
+    /// answer for one never delays another, and the loop keeps turning (the watchdog follows the turns).
     public func runPollLoop() async {
-        while !Task.isCancelled {
-            self.lastLoopTurn = .now
-            let now = ContinuousClock.now
-            for reference in self.followed.filter({ $0.value <= now }).map(\.key).sorted() {
-                await self.pollOnce(reference)
-                if Task.isCancelled { return }
+        await withDiscardingTaskGroup { group in
+            var turns = 0
+            while !Task.isCancelled {
+                self.lastLoopTurn = .now
+                let now = ContinuousClock.now
+                for reference in self.followed.filter({ $0.value <= now }).map(\.key).sorted()
+                where !self.inFlight.contains(reference) {
+                    self.inFlight.insert(reference)
+                    group.addTask { await self.pollOnce(reference) }
+                }
+                turns += 1
+                if turns % 300 == 0 { self.budget.prune() }
+                // Sleep until the next poll is due, but never longer than a tick, so a new payment is picked up
+                // promptly and the watchdog sees the loop turn.
+                let next = self.followed.filter { !self.inFlight.contains($0.key) }.values.min()
+                    ?? now.advanced(by: Self.tick)
+                let delay = min(max(ContinuousClock.now.duration(to: next), .milliseconds(5)), Self.tick)
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    break
+                }
             }
-            // Sleep until the next poll is due, but never longer than a tick, so a new payment is picked up promptly
-            // and the watchdog sees the loop turn.
-            let next = self.followed.values.min() ?? now.advanced(by: Self.tick)
-            let delay = min(max(ContinuousClock.now.duration(to: next), .milliseconds(5)), Self.tick)
-            do {
-                try await Task.sleep(for: delay)
-            } catch {
-                return
-            }
+            group.cancelAll()
         }
     }
 
-    /// Reconciles every payment the store says was open with Vipps, before the till is let in.
+    /// Reconciles with Vipps, before the till is let in, every payment that is open, has money still reserved or an
+    /// operation pending, or changed in the last 24 hours. It goes on past a payment Vipps could not be asked about
+    /// (marked `unreconciled` in its object and in `/v1/health`, and followed until Vipps answers); once Vipps is
+    /// plainly unreachable, the rest are marked so without waiting for each to time out.
     ///
-    /// If Vipps cannot be reached the payments stay followed and the poll loop finishes them later; recovery never
-    /// guesses an outcome.
-    public func recover() async {
-        let open = (try? self.store.openRecords()) ?? []
+    /// - Throws: if the store cannot be read: recovery never takes "unreadable" for "nothing open".
+    public func recover() async throws(StoreError) {
+        let since = Date().addingTimeInterval(-Self.reconciliationWindow)
+        let records: [PaymentStore.Record]
+        do {
+            records = try self.store.recordsToReconcile(changedSince: since)
+        } catch {
+            self.logger.critical(
+                "The payment database cannot be read; qrpayd will not guess which payments were open",
+                metadata: ["message_id": "\(LogEvent.storeRefused.messageID)", "store.error": "\(error.message)"]
+            )
+            throw error
+        }
+        let open = records.filter { !$0.payment.final || $0.payment.isUnsettled }
         for record in open {
             self.logPayment(.recoveryFoundOpenPayment, record.payment, level: .notice)
-            self.follow(record.payment.reference)
         }
-        for record in open {
-            await self.pollOnce(record.payment.reference)
-            // With Vipps unreachable, waiting for each payment's timeout would only delay the till: the poll loop
-            // finishes the rest as soon as Vipps answers.
-            if self.health.consecutiveFailures > 0 { break }
+        var unreachableInARow = 0
+        var reconciled = 0
+        var index = 0
+        while index < records.count {
+            let batch = records[index..<min(index + Self.recoveryConcurrency, records.count)]
+            index += batch.count
+            if unreachableInARow >= 3 {
+                for record in batch { self.markUnreconciled(record.payment.reference) }
+                continue
+            }
+            let answered = await withTaskGroup(of: Bool.self) { group in
+                for record in batch {
+                    group.addTask { await self.reconcile(record.payment.reference) }
+                }
+                var answered: [Bool] = []
+                for await result in group { answered.append(result) }
+                return answered
+            }
+            reconciled += answered.filter { $0 }.count
+            unreachableInARow = answered.allSatisfy { !$0 } && !self.health.reachable ? unreachableInARow + 1 : 0
+            if answered.allSatisfy({ !$0 }) && self.health.consecutiveFailures >= 3 {
+                unreachableInARow = max(unreachableInARow, 3)
+            }
         }
         self.recovered = true
         self.logger.notice(
@@ -49,20 +92,47 @@ extension PaymentEngine {
             metadata: [
                 "message_id": "\(LogEvent.recoveryFinished.messageID)",
                 "recovery.open_payments": "\(open.count)",
+                "recovery.payments_looked_at": "\(records.count)",
+                "recovery.reconciled": "\(reconciled)",
+                "recovery.unreconciled": "\(self.unreconciled.count)",
                 "recovery.still_followed": "\(self.followed.count)",
             ]
         )
     }
 
-    /// One look at one payment: finish what was written down, read `/details`, act on what it says.
-    func pollOnce(_ reference: String) async {
+    /// One recovery look at one payment; false if Vipps could not be asked.
+    private func reconcile(_ reference: String) async -> Bool {
+        self.inFlight.insert(reference)
+        defer { self.inFlight.remove(reference) }
+        let answered = await self.pollOnce(reference, inRecovery: true)
+        if !answered { self.markUnreconciled(reference) }
+        return answered
+    }
+
+    private func markUnreconciled(_ reference: String) {
+        self.unreconciled.insert(reference)
+        if self.followed[reference] == nil { self.follow(reference, after: self.configuration.pollInterval) }
+        self.logger.warning(
+            "Vipps could not be asked about a payment after the restart; it is followed until Vipps answers",
+            metadata: [
+                "message_id": "\(LogEvent.recoveryFoundOpenPayment.messageID)",
+                "payment.reference": "\(reference)",
+            ]
+        )
+    }
+
+    /// One look at one payment: read `/details`, settle operations, act on what it says. Returns whether Vipps
+    /// answered.
+    @discardableResult
+    func pollOnce(_ reference: String, inRecovery: Bool = false) async -> Bool {
+        var answered = false
         do {
-            try await self.withGate { () async throws(PaymentProblem) in
+            answered = try await self.withGate(reference) { () async throws(PaymentProblem) -> Bool in
                 guard let record = try self.storeRead({ try self.store.record(reference: reference) }) else {
                     self.stopFollowing(reference)
-                    return
+                    return true
                 }
-                try await self.poll(record)
+                return try await self.poll(record)
             }
         } catch {
             self.logger.debug(
@@ -70,67 +140,77 @@ extension PaymentEngine {
                 metadata: ["payment.reference": "\(reference)", "problem": "\(error.code)"]
             )
         }
-        if self.followed[reference] != nil, self.followed[reference] ?? .now <= .now {
+        if !inRecovery { self.inFlight.remove(reference) }
+        if let due = self.followed[reference], due <= .now {
             // Nothing rescheduled it (an error path): try again after the current backoff.
             self.followed[reference] = ContinuousClock.now.advanced(
                 by: self.backoff[reference] ?? self.configuration.pollInterval
             )
         }
+        return answered
     }
 
-    private func poll(_ record: PaymentStore.Record) async throws(PaymentProblem) {
+    private func poll(_ record: PaymentStore.Record) async throws(PaymentProblem) -> Bool {
         var record = record
         let reference = record.payment.reference
-        let pending = try self.storeRead {
-            try self.store.pendingIntents(reference: reference)
-        }
+        let started = Date()
 
         if record.payment.state == .initiating && record.paymentURL == nil {
+            let pending = try self.storeRead { try self.store.pendingIntents(reference: reference) }
             try await self.settleLostCreation(record, intent: pending.first { $0.operation == .initiate })
-            return
-        }
-        for intent in pending {
-            switch intent.operation {
-            case .initiate:
-                try? self.store.finishIntent(intent.id, succeeded: true, outcome: "created", at: Date())
-            case .capture:
-                if let updated = try? await self.runCapture(record, intent: intent) { record = updated }
-            case .refund:
-                if let updated = try? await self.runRefund(record, intent: intent) { record = updated }
-            case .cancel:
-                if (try? await self.sendCancel(record)) == nil {
-                    self.scheduleRetry(reference)
-                    return
-                }
-            }
+            return true
         }
 
         let details: PaymentDetails
-        do {
-            details = try await self.vipps.details(orderId: record.payment.orderId)
-            await self.noteVippsSuccess()
+        do throws(VippsCallFailure) {
+            details = try await self.readDetails(record.payment)
             self.backoff[reference] = nil
         } catch {
-            await self.noteVippsFailure(error)
-            if error.guidance.id == "order-not-found", record.payment.state.isFinal {
-                self.stopFollowing(reference)
-                return
+            switch error {
+            case .deferred(let until):
+                self.followAt(reference, until)
+            case .vipps(let error):
+                if error.refusal == .notFound, record.payment.state == .failed || record.payment.state.isFinal {
+                    // Never created at Vipps: nothing can be charged, nothing is left to cancel.
+                    for operation in record.payment.operations where operation.isPending {
+                        record.finish(operation.id, operation.kind == .cancel ? .succeeded : .failed)
+                    }
+                    if record.payment.operations.contains(where: { $0.finishedAt ?? .distantPast >= started }) {
+                        record = try await self.commit(record)
+                    }
+                    self.stopFollowing(reference)
+                    return true
+                }
+                self.scheduleRetry(reference, after: error.retryAfter)
             }
-            self.scheduleRetry(reference, after: error.retryAfter)
-            return
+            return false
         }
         record = try await self.apply(details, to: record)
+
+        // Operations that were pending before this look and are still pending: carry them on.
+        for operation in record.payment.operations where operation.isPending && operation.createdAt < started {
+            guard let current = try self.storeRead({ try self.store.record(reference: reference) }) else { break }
+            guard current.payment.operations.contains(where: { $0.id == operation.id && $0.isPending }) else {
+                record = current
+                continue
+            }
+            record = try await self.execute(operation, on: current)
+        }
         if self.needsFollowing(record) {
-            self.followed[reference] = ContinuousClock.now.advanced(by: self.configuration.pollInterval)
+            if let due = self.followed[reference], due > .now {
+                // A retry was scheduled (backoff or Retry-After): keep it.
+            } else {
+                self.followed[reference] = ContinuousClock.now.advanced(by: self.configuration.pollInterval)
+            }
         } else {
             self.stopFollowing(reference)
         }
+        return true
     }
 
     func needsFollowing(_ record: PaymentStore.Record) -> Bool {
-        if let pending = try? self.store.pendingIntents(reference: record.payment.reference), !pending.isEmpty {
-            return true
-        }
+        if record.payment.operations.contains(where: \.isPending) { return true }
+        if self.unreconciled.contains(record.payment.reference) { return true }
         switch record.payment.state {
         case .initiating, .awaitingScan, .scanned: return true
         case .authorized: return record.payment.settlement == .auto || record.cancelRequested
@@ -156,6 +236,14 @@ extension PaymentEngine {
         self.followed[reference] = ContinuousClock.now.advanced(by: delay)
     }
 
+    /// Looks at the payment again no earlier than `instant` (the budget's answer).
+    func followAt(_ reference: String, _ instant: ContinuousClock.Instant) {
+        let current = self.followed[reference]
+        if current == nil || current.map({ $0 < instant }) == true {
+            self.followed[reference] = instant
+        }
+    }
+
     /// A payment the daemon was creating when it stopped, before Vipps' answer was written down.
     private func settleLostCreation(_ record: PaymentStore.Record, intent: PaymentIntent?) async throws(PaymentProblem)
     {
@@ -163,23 +251,30 @@ extension PaymentEngine {
         switch await self.lookUpUnknownCreation(record) {
         case .notCreated:
             if let intent {
-                try? self.store.finishIntent(intent.id, succeeded: false, outcome: "not-created", at: Date())
+                try self.storeRead {
+                    try self.store.finishIntent(intent.id, succeeded: false, outcome: "not-created", at: Date())
+                }
             }
             record.payment.state = .failed
             record.payment.error = PaymentError(
-                type: PaymentProblem(.vippsUnavailable, title: "", detail: "").type,
+                type: PaymentProblem.Slug.vippsUnavailable.urn,
                 code: "interrupted-before-creation",
                 title: "qrpayd stopped before Vipps created the payment",
                 detail: "Nothing was created at Vipps and nobody was charged. Start a new payment."
             )
+            for operation in record.payment.operations where operation.isPending {
+                record.finish(operation.id, operation.kind == .cancel ? .succeeded : .failed)
+            }
             record = try await self.commit(record, log: .paymentFailed)
             self.stopFollowing(record.payment.reference)
         case .created:
             if let intent {
-                try? self.store.finishIntent(intent.id, succeeded: true, outcome: "created-url-lost", at: Date())
+                try self.storeRead {
+                    try self.store.finishIntent(intent.id, succeeded: true, outcome: "created-url-lost", at: Date())
+                }
             }
             record.payment.error = PaymentError(
-                type: PaymentProblem(.vippsUnavailable, title: "", detail: "").type,
+                type: PaymentProblem.Slug.vippsUnavailable.urn,
                 code: "interrupted-during-creation",
                 title: "qrpayd stopped while Vipps created the payment",
                 detail: "The payment was never shown to the customer; it is cancelled at Vipps. Start a new payment."
@@ -190,135 +285,201 @@ extension PaymentEngine {
         }
     }
 
-    /// Moves the payment to the state `/details` shows, doing what each state asks (capture in auto mode, void if the
-    /// till wanted it cancelled, expiry once Vipps' time is up).
-    func apply(_ details: PaymentDetails, to record: PaymentStore.Record) async throws(PaymentProblem)
-        -> PaymentStore.Record
+    // MARK: Applying what Vipps says
+
+    /// Moves the payment to the state `/details` shows and settles pending operations Vipps has carried out. Unless
+    /// `reconcilingOnly`, it also does what the state asks: capture in auto mode, release the money of a payment
+    /// nobody may be charged for, give up once Vipps' time is over.
+    func apply(_ details: PaymentDetails, to record: PaymentStore.Record, reconcilingOnly: Bool = false)
+        async throws(PaymentProblem) -> PaymentStore.Record
     {
-        var record = record
+        let before = record.payment.operations
+        var record = self.settleOperations(with: details, in: record)
+        let changedOperations = record.payment.operations != before
         let reference = record.payment.reference
+        if record.payment.state == .failed {
+            // A failed payment never becomes authorized or captured. If Vipps reserved money for it anyway, that
+            // reservation is released.
+            if changedOperations { record = try await self.commit(record) }
+            if !reconcilingOnly, case .reserved = details.status {
+                return try await self.releaseReservation(record)
+            }
+            return record
+        }
         switch details.status {
         case .initiated, .scanned, .declinedRetryable:
-            if record.payment.state == .initiating, record.paymentURL != nil {
+            if record.payment.state == .initiating, record.paymentURL != nil, !reconcilingOnly,
+                !record.cancelRequested
+            {
                 record = try await self.showQR(
                     record,
                     deadline: ContinuousClock.now.advanced(by: self.configuration.creationTimeout)
                 )
             }
-            if record.payment.state.isFinal {
-                // A payment we failed and asked Vipps to cancel: the cancel is not visible yet.
-                return record
-            }
             if details.status != .initiated, record.payment.state == .awaitingScan {
                 record.payment.state = .scanned
                 record.payment.scannedAt = Date()
                 record = try await self.commit(record, log: .paymentScanned)
+            } else if changedOperations {
+                record = try await self.commit(record)
             }
             let failedReservations = details.log.filter { $0.operation == .reserve && !$0.success }.count
             if failedReservations > self.declinedCards[reference, default: 0] {
                 self.declinedCards[reference] = failedReservations
                 self.logPayment(.cardDeclined, record.payment, level: .notice)
             }
-            if record.cancelRequested {
-                if (try? await self.sendCancel(record)) != nil {
-                    return try await self.readBack(record)
-                }
-                return record
-            }
+            if reconcilingOnly || record.cancelRequested { return record }
             return try await self.expireIfOverdue(record)
 
         case .reserved(let amount):
-            if record.cancelRequested || record.payment.state.isFinal {
-                // The till cancelled (or qrpayd gave up) but the customer approved meanwhile: release the money.
-                self.logPayment(.cancelRacedApproval, record.payment, level: .warning)
-                record.cancelRequested = true
-                try self.storeRead { try self.store.saveQuietly(record) }
-                if (try? await self.sendCancel(record)) != nil {
-                    return try await self.readBack(record)
-                }
-                return record
-            }
+            let autoCapture =
+                !reconcilingOnly && record.payment.settlement == .auto && !record.cancelRequested
+                && !record.payment.operations.contains { $0.kind == .capture }
             if record.payment.state != .authorized {
                 record.payment.state = .authorized
                 record.payment.authorizedAt = Date()
+                record.payment.reservedAmount = amount
                 if record.payment.scannedAt == nil { record.payment.scannedAt = record.payment.authorizedAt }
                 if amount != record.payment.amount {
                     record.payment.error = PaymentError(
-                        type: PaymentProblem(.vippsRejected, title: "", detail: "").type,
+                        type: PaymentProblem.Slug.vippsRejected.urn,
                         code: "reserved-amount-differs",
                         title: "Vipps reserved a different amount",
                         detail: "Vipps reserved \(amount) øre for a payment of \(record.payment.amount) øre."
                     )
                 }
                 self.qrImages[reference] = nil
+                if autoCapture {
+                    // The approval and qrpayd's capture of it are one change: the till sees `authorized` with the
+                    // capture pending, then `captured`.
+                    record.payment.operations.append(self.newOwnOperation(.capture, amount: amount))
+                }
                 record = try await self.commit(record, log: .paymentAuthorized)
+            } else if changedOperations {
+                record = try await self.commit(record)
             }
-            if record.payment.settlement == .auto {
-                record = (try? await self.performCapture(record, amount: nil, caller: nil)) ?? record
+            if reconcilingOnly { return record }
+            if record.cancelRequested {
+                // The till cancelled but the customer approved meanwhile: the pending cancel voids it.
+                if record.payment.operations.contains(where: { $0.kind == .cancel && $0.isPending }) {
+                    self.logPayment(.cancelRacedApproval, record.payment, level: .warning)
+                }
+                return record
+            }
+            if autoCapture, let operation = record.payment.operations.last(where: { $0.kind == .capture }) {
+                return try await self.execute(operation, on: record)
+            }
+            if record.payment.settlement == .auto && !record.payment.operations.contains(where: { $0.kind == .capture })
+            {
+                let (updated, operation) = try await self.ownOperation(
+                    .capture,
+                    amount: record.payment.reservedAmount,
+                    on: record
+                )
+                return try await self.execute(operation, on: updated)
             }
             return record
 
-        case .captured(let captured, _, let refunded):
-            guard
+        case .captured(let captured, let remaining, let refunded):
+            let changed =
                 record.payment.state != .captured || record.payment.capturedAmount != captured
-                    || record.payment.refundedAmount != refunded
-            else { return record }
-            let wasCaptured = record.payment.state == .captured
+                || record.payment.refundedAmount != refunded || record.payment.reservedAmount != remaining
+            guard changed || changedOperations else { return record }
+            let wasCaptured = record.payment.state == .captured && record.payment.capturedAmount == captured
             record.payment.state = .captured
             record.payment.capturedAmount = captured
             record.payment.refundedAmount = refunded
+            record.payment.reservedAmount = remaining
             self.qrImages[reference] = nil
-            return try await self.commit(record, log: wasCaptured ? .paymentRefunded : .paymentCaptured)
+            return try await self.commit(record, log: changed ? (wasCaptured ? .paymentRefunded : .paymentCaptured) : nil)
 
         case .cancelled:
-            return try await self.finish(record, details: details)
+            return try await self.finish(record, details: details, changedOperations: changedOperations)
 
         case .voided:
-            guard record.payment.state != .voided else { return record }
-            if record.payment.state == .failed { return record }
+            guard record.payment.state != .voided || changedOperations else { return record }
+            let log: LogEvent? = record.payment.state == .voided ? nil : .paymentVoided
             record.payment.state = .voided
-            record.cancelRequested = false
+            record.payment.reservedAmount = 0
             self.qrImages[reference] = nil
-            return try await self.commit(record, log: .paymentVoided)
+            return try await self.commit(record, log: log)
 
         case .failed:
-            guard record.payment.state != .failed else { return record }
+            guard record.payment.state != .failed || changedOperations else { return record }
             record.payment.state = .failed
             self.qrImages[reference] = nil
             return try await self.commit(record, log: .paymentFailed)
         }
     }
 
+    /// Settles pending operations from what Vipps shows: a capture or refund whose `X-Request-Id` is in the log went
+    /// through; a capture that has not, on a payment the till cancelled, is dropped (never sent again); a cancel is
+    /// done once the payment is cancelled, voided or its rest released.
+    private func settleOperations(with details: PaymentDetails, in record: PaymentStore.Record) -> PaymentStore.Record
+    {
+        var record = record
+        let stopped: Bool
+        switch details.status {
+        case .cancelled, .voided, .failed: stopped = true
+        case .captured(_, let remaining, _):
+            stopped = remaining == 0 && details.log.contains { $0.operation == .void && $0.success }
+        default: stopped = false
+        }
+        for operation in record.payment.operations where operation.isPending {
+            switch operation.kind {
+            case .capture:
+                if details.hasSucceeded(.capture, requestId: operation.vippsRequestId) {
+                    record.finish(operation.id, .succeeded)
+                } else if record.cancelRequested || stopped {
+                    record.finish(
+                        operation.id,
+                        .failed,
+                        error: PaymentError(
+                            type: PaymentProblem.Slug.invalidState.urn,
+                            code: "superseded-by-cancel",
+                            title: "Capture dropped: the payment was cancelled",
+                            detail:
+                                "Vipps had not carried out this capture when the payment was cancelled; it is never "
+                                + "sent again and the customer is not charged for it."
+                        )
+                    )
+                }
+            case .refund:
+                if details.hasSucceeded(.refund, requestId: operation.vippsRequestId) {
+                    record.finish(operation.id, .succeeded)
+                }
+            case .cancel:
+                if stopped { record.finish(operation.id, .succeeded) }
+            }
+        }
+        return record
+    }
+
     /// Vipps shows CANCEL: the till cancelled, the customer declined, or time ran out.
-    private func finish(_ record: PaymentStore.Record, details: PaymentDetails) async throws(PaymentProblem)
-        -> PaymentStore.Record
+    private func finish(_ record: PaymentStore.Record, details: PaymentDetails, changedOperations: Bool)
+        async throws(PaymentProblem) -> PaymentStore.Record
     {
         var record = record
         self.qrImages[record.payment.reference] = nil
         if record.payment.state.isFinal {
-            // Failed payments that were cancelled at Vipps: nothing more to do.
-            if record.cancelRequested {
-                record.cancelRequested = false
-                try self.storeRead { try self.store.saveQuietly(record) }
-            }
-            return record
+            return changedOperations ? try await self.commit(record) : record
         }
-        let timedOut = self.ranOutOfTime(record, details: details)
-        if record.cancelRequested && !timedOut {
+        record.payment.reservedAmount = 0
+        if record.payment.cancelledByTill {
             record.payment.state = .cancelled
             record.payment.error = nil
-            record.cancelRequested = false
             return try await self.commit(record, log: .paymentCancelled)
         }
-        record.cancelRequested = false
-        if timedOut {
+        if self.ranOutOfTime(record, details: details) {
             record.payment.state = .expired
-            record.payment.error = PaymentError(
-                type: "urn:qrpayd:error:expired",
-                code: "timed-out",
-                title: "The customer did not complete the payment in time",
-                detail: "Vipps gives the customer 5 minutes to open the payment and 5 more to approve it."
-            )
+            if record.payment.error?.code != "qrpayd-expired" {
+                record.payment.error = PaymentError(
+                    type: "urn:qrpayd:error:expired",
+                    code: "timed-out",
+                    title: "The customer did not complete the payment in time",
+                    detail: "Vipps gives the customer 5 minutes to open the payment and 5 more to approve it."
+                )
+            }
             return try await self.commit(record, log: .paymentExpired)
         }
         record.payment.state = .rejected
@@ -331,54 +492,57 @@ extension PaymentEngine {
         return try await self.commit(record, log: .paymentRejected)
     }
 
-    /// Whether Vipps (or qrpayd's own safety net) ended the payment for lack of time rather than a decision.
+    /// Whether Vipps (or qrpayd's own safety net) ended the payment for lack of time rather than someone's decision.
+    ///
+    /// eCom writes the same CANCEL for a customer's decline and for a timeout. A payment nobody opened cannot have
+    /// been declined: a CANCEL 5 minutes after INITIATE (Vipps' clock) is its timeout. An opened payment times out 5
+    /// minutes after the scan, and never lives past 10 minutes: it counts as expired only when 10 minutes passed on
+    /// Vipps' clock, or 5 minutes passed between the scan and the CANCEL on qrpayd's own clock (the CANCEL's time is
+    /// taken from Vipps' log, moved to qrpayd's clock, unless qrpayd saw it earlier). A decline is `rejected` whenever
+    /// it came.
     private func ranOutOfTime(_ record: PaymentStore.Record, details: PaymentDetails) -> Bool {
         if record.payment.error?.code == "qrpayd-expired" { return true }
-        let started = details.log.first { $0.operation == .initiate }?.timeStamp
-        let cancelled = details.log.first { $0.operation == .cancel && $0.success }?.timeStamp
-        if let started, let cancelled, cancelled.timeIntervalSince(started) >= 295 {
-            return true
+        let initiate = details.log.first { $0.operation == .initiate }
+        let cancel = details.log.first { $0.operation == .cancel && $0.success }
+        guard let started = initiate?.timeStamp, let cancelled = cancel?.timeStamp else {
+            // No timestamps to judge by: only qrpayd's own limit says "expired".
+            return false
         }
-        return Date().timeIntervalSince(record.payment.createdAt) >= 295 && !record.cancelRequested
+        let elapsed = cancelled.timeIntervalSince(started)
+        guard initiate?.transactionId != nil || record.payment.scannedAt != nil else { return elapsed >= 295 }
+        if elapsed >= 595 { return true }
+        guard let scanned = record.payment.scannedAt else { return false }
+        let cancelledHere = min(Date(), record.payment.createdAt.addingTimeInterval(elapsed))
+        return cancelledHere.timeIntervalSince(scanned) >= 290
     }
 
     /// qrpayd's own safety net: once Vipps' 10 minutes and a margin have passed, cancel and read back.
     private func expireIfOverdue(_ record: PaymentStore.Record) async throws(PaymentProblem) -> PaymentStore.Record {
         var record = record
         let limit = self.configuration.paymentLifetime + self.configuration.expiryMargin
-        guard
-            Date().timeIntervalSince(record.payment.createdAt) >= Double(limit.components.seconds) + Double(
-                limit.components.attoseconds
-            ) / 1e18
-        else { return record }
+        let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+        guard Date().timeIntervalSince(record.payment.createdAt) >= seconds else { return record }
         record.payment.error = PaymentError(
             type: "urn:qrpayd:error:expired",
             code: "qrpayd-expired",
             title: "The customer did not complete the payment in time",
             detail: "Vipps' time limit passed without an answer; qrpayd cancelled the payment."
         )
-        record.cancelRequested = true
-        try self.storeRead { try self.store.saveQuietly(record) }
-        if (try? await self.sendCancel(record)) != nil {
-            return try await self.readBack(record)
-        }
-        return record
+        let (updated, operation) = try await self.ownOperation(.cancel, amount: nil, on: record)
+        return try await self.settleCancel(updated, operation: operation)
     }
 
-    /// Reads the payment after a cancel and applies what Vipps says.
-    func readBack(_ record: PaymentStore.Record) async throws(PaymentProblem) -> PaymentStore.Record {
-        let details: PaymentDetails
-        do throws(VippsError) {
-            details = try await self.vipps.details(orderId: record.payment.orderId)
-        } catch {
-            await self.noteVippsFailure(error)
-            self.follow(record.payment.reference, after: self.configuration.pollInterval)
-            return record
+    /// Releases money Vipps reserved for a payment that ended without the customer being charged (failed, or
+    /// expired by qrpayd): a cancel by qrpayd, unless one is already on its way.
+    private func releaseReservation(_ record: PaymentStore.Record) async throws(PaymentProblem)
+        -> PaymentStore.Record
+    {
+        if let pending = record.payment.operations.first(where: { $0.kind == .cancel && $0.isPending }) {
+            return try await self.settleCancel(record, operation: pending)
         }
-        await self.noteVippsSuccess()
-        let updated = try await self.apply(details, to: record)
-        if !self.needsFollowing(updated) { self.stopFollowing(updated.payment.reference) }
-        return updated
+        self.logPayment(.cancelRacedApproval, record.payment, level: .warning)
+        let (updated, operation) = try await self.ownOperation(.cancel, amount: nil, on: record)
+        return try await self.settleCancel(updated, operation: operation)
     }
 
     // MARK: Reachability
@@ -400,8 +564,7 @@ extension PaymentEngine {
         self.health.lastFailure = Date()
         self.health.lastError = PaymentError(vipps: error)
         self.health.consecutiveFailures += 1
-        switch error.guidance.id {
-        case "rate-limited":
+        if error.httpStatus == 429 {
             self.logger.warning(
                 "Vipps rate limit reached; waiting as asked",
                 metadata: [
@@ -411,9 +574,7 @@ extension PaymentEngine {
                     "vipps.retry_after_seconds": "\(error.retryAfter?.components.seconds ?? 0)",
                 ]
             )
-        case "missing-subscription-key", "invalid-subscription-key", "invalid-client-credentials",
-            "access-token-rejected",
-            "login-only-sales-unit", "merchant-serial-number-not-allowed":
+        } else if error.refusal == .credentials {
             if self.health.consecutiveFailures == 1 || self.health.consecutiveFailures % 60 == 0 {
                 self.logger.error(
                     "Vipps rejected qrpayd's credentials",
@@ -426,10 +587,9 @@ extension PaymentEngine {
                     ]
                 )
             }
-        default:
-            break
         }
-        let unreachable = error.guidance.tillErrorType == .vippsUnavailable && error.guidance.id != "rate-limited"
+        let unreachable: Bool
+        if case .unknown = error.disposition { unreachable = error.httpStatus != 429 } else { unreachable = false }
         if unreachable && self.health.reachable && self.health.consecutiveFailures >= 2 {
             self.health.reachable = false
             self.logger.warning(

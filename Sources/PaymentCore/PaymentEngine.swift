@@ -33,21 +33,30 @@ public struct VippsHealth: Sendable, Hashable {
 /// The payment state machine: creates payments at Vipps, follows them by polling `/details`, captures, cancels and
 /// refunds, and writes every step to the ``PaymentStore`` before it is announced.
 ///
-/// One actor owns all payment state; operations that span calls to Vipps hold ``AsyncGate`` so that a poll never
-/// acts on a payment a cancel or capture is in the middle of changing.
+/// One actor owns all payment state. Work on one payment that spans calls to Vipps holds that payment's ``AsyncGate``,
+/// so a poll never acts on a payment a cancel or capture is in the middle of changing, while other payments go on.
+/// Every call to Vipps is admitted by one ``VippsCallBudget`` first; nothing sleeps while holding a gate to honour a
+/// rate limit: the payment is looked at again when the budget allows.
 public actor PaymentEngine {
     public typealias Observer = @Sendable (PaymentEngineUpdate) async -> Void
 
-    let configuration: EngineConfiguration
+    public nonisolated let configuration: EngineConfiguration
     let vipps: VippsClient
     let store: PaymentStore
     public let events: EventHub
     let logger: Logger
     let observer: Observer
 
-    var gate = AsyncGate()
+    /// One gate per payment that is being worked on; dropped when idle.
+    var gates: [String: AsyncGate] = [:]
+    /// Vipps' per-orderId limits and `Retry-After`s, for every call.
+    var budget = VippsCallBudget()
     /// Payments to follow, by reference, with when to poll each next.
     var followed: [String: ContinuousClock.Instant] = [:]
+    /// Payments whose poll is running now (each is polled by one task at a time).
+    var inFlight: Set<String> = []
+    /// Payments recovery could not ask Vipps about; cleared by the next answer for each.
+    var unreconciled: Set<String> = []
     var backoff: [String: Duration] = [:]
     /// Rendered QR codes of payments awaiting a scan; rebuilt from `qrText` after a restart.
     var qrImages: [String: [UInt8]] = [:]
@@ -112,19 +121,30 @@ public actor PaymentEngine {
     }
 
     /// The payment the customer is dealing with right now, if any.
-    public func activePayment() -> Payment? {
-        (try? self.store.openRecords())?.map(\.payment).last { $0.state.isWithCustomer || self.isCapturing($0) }
+    public func activePayment() throws(PaymentProblem) -> Payment? {
+        try self.storeRead { try self.store.openRecords() }.map(\.payment).last {
+            $0.state.isWithCustomer || self.isCapturing($0)
+        }
     }
 
     public func vippsHealth() -> VippsHealth { self.health }
 
+    /// Payments recovery could not ask Vipps about yet (their objects say `unreconciled: true`).
+    public func unreconciledPayments() -> [String] { self.unreconciled.sorted() }
+
     // MARK: Gate
 
-    func withGate<T: Sendable>(_ body: () async throws(PaymentProblem) -> T) async throws(PaymentProblem) -> T {
-        if !self.gate.enter() {
-            await withCheckedContinuation { self.gate.enqueue($0) }
+    /// Runs `body` holding `reference`'s gate: one piece of work per payment at a time.
+    func withGate<T: Sendable>(_ reference: String, _ body: () async throws(PaymentProblem) -> T)
+        async throws(PaymentProblem) -> T
+    {
+        if !self.gates[reference, default: AsyncGate()].enter() {
+            await withCheckedContinuation { self.gates[reference, default: AsyncGate()].enqueue($0) }
         }
-        defer { self.gate.leave() }
+        defer {
+            self.gates[reference, default: AsyncGate()].leave()
+            if self.gates[reference]?.isIdle == true { self.gates[reference] = nil }
+        }
         return try await body()
     }
 
@@ -144,25 +164,38 @@ public actor PaymentEngine {
         }
     }
 
-    /// Persists a change, then announces it to the event streams, the observer and the journal.
+    /// Persists a change (the payment, its operations and its event in one transaction), then announces it to the
+    /// event streams, the observer and the journal.
     @discardableResult
     func commit(
         _ record: PaymentStore.Record,
-        isNew: Bool = false,
         log: LogEvent? = nil,
         caller: Caller? = nil
     ) async throws(PaymentProblem) -> PaymentStore.Record {
+        let (record, event) = try self.save(record, isNew: false)
+        await self.announce(event, record, log: log, caller: caller)
+        return record
+    }
+
+    /// Writes a change without suspending, so nothing can come between a check and the write that depends on it.
+    func save(_ record: PaymentStore.Record, isNew: Bool) throws(PaymentProblem) -> (PaymentStore.Record, PaymentEvent)
+    {
         var record = record
         record.payment.final = record.payment.state.isFinal
         record.payment.updatedAt = Date()
+        record.payment.unreconciled = self.unreconciled.contains(record.payment.reference)
         let event = try self.storeRead { try self.store.save(record, isNew: isNew) }
+        return (record, event)
+    }
+
+    /// Tells everyone about a change that is stored.
+    func announce(_ event: PaymentEvent, _ record: PaymentStore.Record, log: LogEvent?, caller: Caller?) async {
         if let log {
             self.logPayment(log, record.payment, caller: caller)
         }
         // In order, after the store: a listener never hears of a change that a crash could undo.
         await self.events.publish(event)
         await self.observer(.payment(record.payment))
-        return record
     }
 
     func logPayment(
@@ -203,7 +236,8 @@ public actor PaymentEngine {
         case .paymentCreated: return "Payment \(payment.reference) of \(kroner) is waiting for the customer to scan"
         case .paymentScanned: return "The customer opened payment \(payment.reference) in the Vipps app"
         case .paymentAuthorized: return "The customer approved payment \(payment.reference); \(kroner) is reserved"
-        case .paymentCaptured: return "Captured \(payment.capturedAmount) øre of payment \(payment.reference)"
+        case .paymentCaptured:
+            return "Captured \(payment.capturedAmount) øre of payment \(payment.reference) in total"
         case .paymentRefunded:
             return "Refunded; \(payment.refundedAmount) øre of payment \(payment.reference) returned in total"
         case .paymentCancelled: return "Payment \(payment.reference) was cancelled before the customer approved"

@@ -14,6 +14,8 @@ public struct PaymentProblem: Error, Sendable, Hashable, CustomStringConvertible
         case vippsRejected = "vipps-rejected"
         case vippsUnavailable = "vipps-unavailable"
         case refundNotAllowed = "refund-not-allowed"
+        case operationPending = "operation-pending"
+        case idempotencyConflict = "idempotency-conflict"
         case payloadTooLarge = "payload-too-large"
         case methodNotAllowed = "method-not-allowed"
         case unsupportedMediaType = "unsupported-media-type"
@@ -25,7 +27,7 @@ public struct PaymentProblem: Error, Sendable, Hashable, CustomStringConvertible
             switch self {
             case .invalidRequest: 400
             case .notFound: 404
-            case .paymentInProgress, .referenceConflict, .invalidState: 409
+            case .paymentInProgress, .referenceConflict, .invalidState, .operationPending, .idempotencyConflict: 409
             case .amountTooHigh: 422
             case .vippsRejected: 502
             case .vippsUnavailable: 503
@@ -37,6 +39,9 @@ public struct PaymentProblem: Error, Sendable, Hashable, CustomStringConvertible
             case .shuttingDown: 503
             }
         }
+
+        /// `urn:qrpayd:error:<slug>`.
+        public var urn: String { "urn:qrpayd:error:\(self.rawValue)" }
     }
 
     public var slug: Slug
@@ -48,6 +53,8 @@ public struct PaymentProblem: Error, Sendable, Hashable, CustomStringConvertible
     public var vipps: VippsErrorInfo?
     /// The payment as it stands, when the problem concerns one.
     public var payment: Payment?
+    /// The capture, refund or cancel the problem is about: the failed one, or the pending one in the way.
+    public var operation: MoneyOperation?
 
     public init(
         _ slug: Slug,
@@ -56,9 +63,11 @@ public struct PaymentProblem: Error, Sendable, Hashable, CustomStringConvertible
         code: String? = nil,
         hint: String? = nil,
         vipps: VippsErrorInfo? = nil,
-        payment: Payment? = nil
+        payment: Payment? = nil,
+        operation: MoneyOperation? = nil
     ) {
         self.slug = slug
+        self.operation = operation
         self.title = title
         self.detail = detail
         self.code = code ?? slug.rawValue
@@ -67,7 +76,7 @@ public struct PaymentProblem: Error, Sendable, Hashable, CustomStringConvertible
         self.payment = payment
     }
 
-    public var type: String { "urn:qrpayd:error:\(self.slug.rawValue)" }
+    public var type: String { self.slug.urn }
     public var status: Int { self.slug.status }
     public var description: String { "\(self.title): \(self.detail)" }
 
@@ -82,6 +91,24 @@ public struct PaymentProblem: Error, Sendable, Hashable, CustomStringConvertible
             hint: error.guidance.operatorHint,
             vipps: VippsErrorInfo(vipps: error),
             payment: payment
+        )
+    }
+}
+
+extension PaymentProblem {
+    /// The problem a failed operation is answered with, whenever it is asked about.
+    init(failed operation: MoneyOperation, payment: Payment) {
+        let error = operation.error
+        let slug = error.flatMap { error in Slug.allCases.first { $0.urn == error.type } } ?? .vippsRejected
+        self.init(
+            slug,
+            title: error?.title ?? "The \(operation.kind.rawValue) failed",
+            detail: error?.detail ?? "Vipps refused the \(operation.kind.rawValue); no money moved for it.",
+            code: error?.code,
+            hint: error?.hint,
+            vipps: error?.vipps,
+            payment: payment,
+            operation: operation
         )
     }
 }

@@ -15,8 +15,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String { self.message }
 }
 
-/// A call to Vipps that moves money, written down before it is sent (write-ahead), so a crash between sending it and
-/// hearing the answer leaves a note of what to finish.
+/// The creation of a payment at Vipps, written down before it is sent (write-ahead), so a crash between sending it
+/// and hearing the answer leaves a note to look the payment up. (Schema v1 also kept captures, refunds and cancels
+/// here; they are ``MoneyOperation``s now.)
 public struct PaymentIntent: Sendable, Hashable {
     public enum Operation: String, Sendable, Hashable, Codable {
         case initiate, capture, cancel, refund
@@ -25,9 +26,8 @@ public struct PaymentIntent: Sendable, Hashable {
     public var id: Int64
     public var reference: String
     public var operation: Operation
-    /// 1 for the first capture (or refund) of a payment, 2 for the second partial one, and so on.
     public var sequence: Int
-    /// The `X-Request-Id`, derived from the orderId, the operation and the sequence: the same on every retry.
+    /// Derived from the orderId: the same on every retry.
     public var requestId: String
     public var amount: Int?
     public var createdAt: Date
@@ -148,27 +148,146 @@ public final class PaymentStore: Sendable {
                 table.uniqueKey(["reference", "operation", "sequence"])
             }
         }
+        migrator.registerMigration("v2: money operations") { db in
+            try db.create(table: "operation") { table in
+                table.primaryKey("id", .text)
+                table.column("reference", .text).notNull().references("payment", onDelete: .restrict)
+                table.column("kind", .text).notNull()
+                table.column("amount", .integer)
+                table.column("state", .text).notNull()
+                table.column("origin", .text).notNull()
+                table.column("idempotencyKey", .text)
+                table.column("fingerprint", .text).notNull()
+                table.column("vippsRequestId", .text).notNull().unique()
+                table.column("createdAt", .datetime).notNull()
+                table.column("finishedAt", .datetime)
+                table.column("payload", .jsonText).notNull()
+                table.uniqueKey(["reference", "idempotencyKey"])
+            }
+            try db.create(index: "operation_state", on: "operation", columns: ["state"])
+            try db.create(index: "operation_reference", on: "operation", columns: ["reference"])
+            try db.alter(table: "payment") { table in
+                table.add(column: "unsettled", .boolean).notNull().defaults(to: false)
+            }
+            try Self.migrateIntents(db)
+        }
         return migrator
+    }
+
+    /// Turns the write-ahead intents of capture, refund and cancel (schema v1) into operations. Each keeps its
+    /// `X-Request-Id`, so a capture or refund that was pending when the old version stopped is finished, not repeated.
+    private static func migrateIntents(_ db: Database) throws {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT intent.*, payment.payload AS paymentPayload FROM intent
+                JOIN payment ON payment.reference = intent.reference
+                WHERE intent.operation IN ('capture', 'refund', 'cancel') ORDER BY intent.id
+                """
+        )
+        for row in rows {
+            let operationName: String = row["operation"]
+            guard let kind = MoneyOperation.Kind(rawValue: operationName) else { continue }
+            let paymentPayload: String = row["paymentPayload"]
+            let payment = try Self.decoder.decode(Payment.self, from: Data(paymentPayload.utf8))
+            let status: String = row["status"]
+            let amount: Int? = row["amount"]
+            let origin: MoneyOperation.Origin
+            switch kind {
+            case .capture: origin = payment.settlement == .auto ? .qrpayd : .till
+            case .refund: origin = .till
+            case .cancel: origin = payment.state == .failed || payment.error?.code == "qrpayd-expired" ? .qrpayd : .till
+            }
+            var operation = MoneyOperation(
+                kind: kind,
+                amount: kind == .cancel ? nil : amount,
+                origin: origin,
+                caller: nil,
+                idempotencyKey: nil,
+                fingerprint: MoneyOperation.fingerprint(kind, requestedAmount: amount),
+                at: row["createdAt"]
+            )
+            operation.vippsRequestId = row["requestId"]
+            switch status {
+            case "done": operation.state = .succeeded
+            case "failed": operation.state = .failed
+            default: operation.state = .pending
+            }
+            operation.finishedAt = row["finishedAt"]
+            if operation.state == .failed {
+                let outcome: String? = row["outcome"]
+                operation.error = PaymentError(
+                    type: "urn:qrpayd:error:vipps-rejected",
+                    code: outcome ?? "refused",
+                    title: "Vipps refused the \(kind.rawValue)"
+                )
+            }
+            try Self.upsert(operation, reference: payment.reference, in: db)
+            try db.execute(
+                sql: "UPDATE intent SET status = 'migrated' WHERE id = ? AND status = 'pending'",
+                arguments: [row["id"] as Int64]
+            )
+        }
+        // Payments whose rest is still reserved, and those with pending operations, are unsettled.
+        for row in try Row.fetchAll(db, sql: "SELECT reference, payload FROM payment") {
+            let payload: String = row["payload"]
+            var payment = try Self.decoder.decode(Payment.self, from: Data(payload.utf8))
+            payment.operations = try Self.operations(reference: payment.reference, in: db)
+            try db.execute(
+                sql: "UPDATE payment SET unsettled = ? WHERE reference = ?",
+                arguments: [payment.isUnsettled, payment.reference]
+            )
+        }
+    }
+
+    private static func upsert(_ operation: MoneyOperation, reference: String, in db: Database) throws {
+        let payload = String(decoding: try Self.encoder.encode(operation), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO operation (id, reference, kind, amount, state, origin, idempotencyKey, fingerprint,
+                    vippsRequestId, createdAt, finishedAt, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET state = excluded.state, finishedAt = excluded.finishedAt,
+                    payload = excluded.payload
+                """,
+            arguments: [
+                operation.id, reference, operation.kind.rawValue, operation.amount, operation.state.rawValue,
+                operation.origin.rawValue, operation.idempotencyKey, operation.fingerprint, operation.vippsRequestId,
+                operation.createdAt, operation.finishedAt, payload,
+            ]
+        )
+    }
+
+    private static func operations(reference: String, in db: Database) throws -> [MoneyOperation] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT fingerprint, payload FROM operation WHERE reference = ? ORDER BY createdAt, rowid",
+            arguments: [reference]
+        ).map { row in
+            let payload: String = row["payload"]
+            var operation = try Self.decoder.decode(MoneyOperation.self, from: Data(payload.utf8))
+            operation.fingerprint = row["fingerprint"]
+            return operation
+        }
     }
 
     // MARK: Payments and events
 
-    /// The stored form of a payment: the till's view plus what only the daemon needs.
+    /// The stored form of a payment: the till's view (with its operations) plus what only the daemon needs.
     public struct Record: Sendable, Hashable {
         public var payment: Payment
         /// A digest of the creating request, to tell a retry from a different payment with the same reference.
         public var fingerprint: String
         /// Vipps' landing-page URL, kept to ask the QR API again after a restart.
         public var paymentURL: String?
-        /// The till asked to cancel; qrpayd keeps at it until Vipps confirms.
-        public var cancelRequested: Bool
 
-        public init(payment: Payment, fingerprint: String, paymentURL: String? = nil, cancelRequested: Bool = false) {
+        public init(payment: Payment, fingerprint: String, paymentURL: String? = nil) {
             self.payment = payment
             self.fingerprint = fingerprint
             self.paymentURL = paymentURL
-            self.cancelRequested = cancelRequested
         }
+
+        /// A cancel was asked for (by the till or by qrpayd) and not refused: the customer must not be charged.
+        public var cancelRequested: Bool { self.payment.cancelRequested }
     }
 
     static let encoder: JSONEncoder = {
@@ -184,7 +303,7 @@ public final class PaymentStore: Sendable {
         return decoder
     }()
 
-    /// Writes the record and appends its event in one transaction; returns the event.
+    /// Writes the record, its operations and its event in one transaction; returns the event.
     @discardableResult
     public func save(_ record: Record, isNew: Bool = false) throws(StoreError) -> PaymentEvent {
         do {
@@ -193,13 +312,13 @@ public final class PaymentStore: Sendable {
                 let arguments: StatementArguments = [
                     record.payment.reference, record.payment.orderId, record.payment.state.rawValue,
                     record.payment.final, record.payment.createdAt, record.payment.updatedAt, record.fingerprint,
-                    record.paymentURL, record.cancelRequested, payload,
+                    record.paymentURL, record.cancelRequested, payload, record.payment.isUnsettled,
                 ]
                 if isNew {
                     try db.execute(
                         sql: """
                             INSERT INTO payment (reference, orderId, state, final, createdAt, updatedAt, fingerprint,
-                                paymentURL, cancelRequested, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                paymentURL, cancelRequested, payload, unsettled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: arguments
                     )
@@ -207,11 +326,14 @@ public final class PaymentStore: Sendable {
                     try db.execute(
                         sql: """
                             UPDATE payment SET orderId = ?2, state = ?3, final = ?4, createdAt = ?5, updatedAt = ?6,
-                                fingerprint = ?7, paymentURL = ?8, cancelRequested = ?9, payload = ?10
+                                fingerprint = ?7, paymentURL = ?8, cancelRequested = ?9, payload = ?10, unsettled = ?11
                             WHERE reference = ?1
                             """,
                         arguments: arguments
                     )
+                }
+                for operation in record.payment.operations {
+                    try Self.upsert(operation, reference: record.payment.reference, in: db)
                 }
                 try db.execute(
                     sql: "INSERT INTO event (reference, state, createdAt, payload) VALUES (?, ?, ?, ?)",
@@ -226,13 +348,13 @@ public final class PaymentStore: Sendable {
         }
     }
 
-    /// Updates the record without announcing anything (internal bookkeeping such as `cancelRequested`).
-    public func saveQuietly(_ record: Record) throws(StoreError) {
+    /// Keeps the landing-page URL without announcing anything: the payment has not changed for the till yet.
+    public func savePaymentURL(_ record: Record) throws(StoreError) {
         do {
             try self.database.write { db in
                 try db.execute(
-                    sql: "UPDATE payment SET cancelRequested = ?, paymentURL = ? WHERE reference = ?",
-                    arguments: [record.cancelRequested, record.paymentURL, record.payment.reference]
+                    sql: "UPDATE payment SET paymentURL = ? WHERE reference = ?",
+                    arguments: [record.paymentURL, record.payment.reference]
                 )
             }
         } catch {
@@ -244,15 +366,30 @@ public final class PaymentStore: Sendable {
         try self.records(sql: "SELECT * FROM payment WHERE reference = ?", arguments: [reference]).first
     }
 
-    /// Payments qrpayd must still follow: not final, or with an intent that never finished.
+    /// Payments qrpayd or the till must still act on: not final, money still reserved, an operation pending, or a
+    /// creation that never finished.
     public func openRecords() throws(StoreError) -> [Record] {
         try self.records(
             sql: """
-                SELECT * FROM payment WHERE final = 0
+                SELECT * FROM payment WHERE final = 0 OR unsettled = 1
+                   OR reference IN (SELECT reference FROM operation WHERE state = 'pending')
                    OR reference IN (SELECT reference FROM intent WHERE status = 'pending')
                 ORDER BY createdAt
                 """,
             arguments: []
+        )
+    }
+
+    /// What recovery looks at: every open payment, and every payment that changed since `date`.
+    public func recordsToReconcile(changedSince date: Date) throws(StoreError) -> [Record] {
+        try self.records(
+            sql: """
+                SELECT * FROM payment WHERE final = 0 OR unsettled = 1 OR updatedAt >= ?
+                   OR reference IN (SELECT reference FROM operation WHERE state = 'pending')
+                   OR reference IN (SELECT reference FROM intent WHERE status = 'pending')
+                ORDER BY createdAt
+                """,
+            arguments: [date]
         )
     }
 
@@ -266,12 +403,10 @@ public final class PaymentStore: Sendable {
             return try self.database.read { db in
                 try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                     let payload: String = row["payload"]
-                    return Record(
-                        payment: try Self.decoder.decode(Payment.self, from: Data(payload.utf8)),
-                        fingerprint: row["fingerprint"],
-                        paymentURL: row["paymentURL"],
-                        cancelRequested: row["cancelRequested"]
-                    )
+                    var payment = try Self.decoder.decode(Payment.self, from: Data(payload.utf8))
+                    // The operation table is the truth; the payload's copy is what the last event said.
+                    payment.operations = try Self.operations(reference: payment.reference, in: db)
+                    return Record(payment: payment, fingerprint: row["fingerprint"], paymentURL: row["paymentURL"])
                 }
             }
         } catch {
@@ -387,34 +522,19 @@ public final class PaymentStore: Sendable {
         }
     }
 
-    /// The next sequence number for `operation` on `reference` (1 for the first).
-    public func nextSequence(reference: String, operation: PaymentIntent.Operation) throws(StoreError) -> Int {
-        do {
-            return try self.database.read { db in
-                (try Int.fetchOne(
-                    db,
-                    sql: "SELECT MAX(sequence) FROM intent WHERE reference = ? AND operation = ?",
-                    arguments: [reference, operation.rawValue]
-                ) ?? 0) + 1
-            }
-        } catch {
-            throw StoreError(kind: .corrupt, message: "Cannot read intents from \(self.path): \(error).")
-        }
-    }
-
-    /// The sum of refunds that succeeded since `date`, for the daily refund cap.
+    /// The sum of refunds that succeeded or may still succeed since `date`, for the daily refund cap.
     public func refundedAmount(since date: Date) throws(StoreError) -> Int {
         do {
             return try self.database.read { db in
                 try Int.fetchOne(
                     db,
                     sql:
-                        "SELECT COALESCE(SUM(amount), 0) FROM intent WHERE operation = 'refund' AND status != 'failed' AND createdAt >= ?",
+                        "SELECT COALESCE(SUM(amount), 0) FROM operation WHERE kind = 'refund' AND state != 'failed' AND createdAt >= ?",
                     arguments: [date]
                 ) ?? 0
             }
         } catch {
-            throw StoreError(kind: .corrupt, message: "Cannot read intents from \(self.path): \(error).")
+            throw StoreError(kind: .corrupt, message: "Cannot read operations from \(self.path): \(error).")
         }
     }
 

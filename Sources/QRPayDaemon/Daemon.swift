@@ -117,7 +117,8 @@ public enum Daemon {
         }
 
         notifier.status("Reconciling open payments with Vipps")
-        await engine.recover()
+        // A database that cannot be read stops the daemon (exit 65) rather than letting the till in blind.
+        try await engine.recover()
 
         let displayPort = DisplayPort()
         let health: @Sendable () async -> HealthReport = {
@@ -233,7 +234,8 @@ public enum Daemon {
                 lastError: vippsHealth.consecutiveFailures > 0 ? vippsHealth.lastError : nil,
                 lastSuccess: vippsHealth.lastSuccess
             ),
-            activePayment: await engine.activePayment(),
+            activePayment: try? await engine.activePayment(),
+            unreconciledPayments: await engine.unreconciledPayments(),
             display: displayReport,
             store: .init(path: store.path, writable: writable)
         )

@@ -103,7 +103,12 @@ public struct DaemonConfiguration: Sendable {
         try Self.requireHTTPS(fallBack, key: "vipps.fallBackURL", allowAppScheme: true)
 
         // Payments
-        let prefix = read.string("payment.orderIdPrefix") ?? "qrpayd-"
+        let prefix: String
+        if let configured = read.string("payment.orderIdPrefix") {
+            prefix = configured
+        } else {
+            prefix = try Self.boxOrderIdPrefix()
+        }
         guard prefix.count <= 30, prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw ConfigurationError(
                 key: "payment.orderIdPrefix",
@@ -123,7 +128,8 @@ public struct DaemonConfiguration: Sendable {
         let refunds = EngineConfiguration.RefundPolicy(
             enabled: try read.bool("payment.refunds.enabled", default: true),
             maximumPerRefund: try read.optionalInt("payment.refunds.maximumPerRefund", range: 1...65_000_000),
-            maximumPerDay: try read.optionalInt("payment.refunds.maximumPerDay", range: 1...650_000_000)
+            maximumPerDay: try read.optionalInt("payment.refunds.maximumPerDay", range: 1...650_000_000),
+            allowedGroups: try Self.groupNames(read.strings("payment.refunds.allowedGroups") ?? ["qrpay-refund"])
         )
 
         // QR
@@ -260,8 +266,51 @@ extension VippsEnvironment {
     }
 }
 
+extension DaemonConfiguration {
+    /// The default orderId prefix: unique to this box (``BoxPrefix``).
+    static func boxOrderIdPrefix() throws(ConfigurationError) -> String {
+        guard let prefix = BoxPrefix.derive() else {
+            throw ConfigurationError(
+                key: "payment.orderIdPrefix",
+                "is not set and /etc/machine-id cannot be read to derive one unique to this box; set a prefix that "
+                    + "no other box on this sales unit uses (for example the shop and till number, 'shop12-till3-')."
+            )
+        }
+        return prefix
+    }
+
+    /// Group names as `groupadd` accepts them.
+    static func groupNames(_ names: [String]) throws(ConfigurationError) -> [String] {
+        for name in names {
+            let valid =
+                (1...32).contains(name.count)
+                && name.unicodeScalars.allSatisfy {
+                    $0.isASCII && (CharacterSet.lowercaseLetters.contains($0) || CharacterSet.decimalDigits.contains($0)
+                        || $0 == "_" || $0 == "-")
+                }
+            guard valid else {
+                throw ConfigurationError(
+                    key: "payment.refunds.allowedGroups",
+                    "'\(name)' is not a group name (lower-case letters, digits, '_' and '-')."
+                )
+            }
+        }
+        return names
+    }
+}
+
 /// Typed reads with range checks that name the key in the error.
 private struct Reader {
+    /// A list: a JSON array of strings, or one comma-separated string (as an environment variable gives it).
+    func strings(_ key: String) -> [String]? {
+        if let list = self.config.stringArray(forKey: ConfigKey(key)) {
+            return list.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        return self.string(key).map {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+    }
+
     let config: ConfigReader
 
     /// A JSON file may hold a number where a string is expected (an MSN written 123456): accept both.

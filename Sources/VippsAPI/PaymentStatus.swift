@@ -38,13 +38,16 @@ public enum PaymentStatus: Sendable, Hashable {
         let reserves = succeeded(.reserve)
         let reserved = reserves.map(\.amount).max() ?? succeeded(.sale).map(\.amount).max() ?? 0
 
-        if !succeeded(.void).isEmpty {
-            self = .voided
-        } else if !captures.isEmpty || (details.summary?.capturedAmount ?? 0) > 0 {
+        let released = !succeeded(.void).isEmpty
+        if !captures.isEmpty || (details.summary?.capturedAmount ?? 0) > 0 {
+            // A VOID after a partial capture released the rest: still captured, with nothing left reserved.
             let captured = details.summary?.capturedAmount ?? captures.map(\.amount).reduce(0, +)
             let refunded = details.summary?.refundedAmount ?? refunds.map(\.amount).reduce(0, +)
-            let remaining = details.summary?.remainingAmountToCapture ?? max(0, reserved - captured)
+            let remaining =
+                released ? 0 : details.summary?.remainingAmountToCapture ?? max(0, reserved - captured)
             self = .captured(captured: captured, remainingToCapture: remaining, refunded: refunded)
+        } else if released {
+            self = .voided
         } else if !succeeded(.cancel).isEmpty {
             self = .cancelled
         } else if !reserves.isEmpty {

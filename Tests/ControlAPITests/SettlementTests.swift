@@ -50,7 +50,7 @@ import VippsSimulator
         }
     }
 
-    @Test func refundsInPartAndInFullAndAboveTheCapturedAmountVippsSaysNo() async throws {
+    @Test func refundsInPartAndInFullAndAboveTheCapturedAmountIsRefusedLocally() async throws {
         try await ControlHarness.run(settlement: .auto) { daemon in
             var events = try await daemon.client.events()
             _ = try await daemon.client.create(reference: "till7-000303", amount: 10000)
@@ -62,12 +62,11 @@ import VippsSimulator
             #expect(try part.payment().refundedAmount == 2500)
 
             let tooMuch = try await daemon.client.post("/v1/payments/till7-000303/refund", #"{"amount": 9000}"#)
-            #expect(tooMuch.status == 502)
+            #expect(tooMuch.status == 409)
             let problem = try tooMuch.problem()
-            #expect(problem.slug == "vipps-rejected")
-            #expect(problem.vipps?.status == 400)
-            #expect(problem.vipps?.errorCode != nil)
-            #expect(problem.hint != nil)
+            #expect(problem.slug == "invalid-state")
+            #expect(problem.code == "amount-above-refundable")
+            #expect(problem.detail.contains("7500 øre"))
 
             let rest = try await daemon.client.post("/v1/payments/till7-000303/refund", #"{"amount": 7500}"#)
             #expect(rest.status == 200)

@@ -41,18 +41,19 @@ import VippsSimulator
             _ = try await daemon.qrpayctl("pay", "till9-000010", "12900")
             _ = try await daemon.qrpayctl("cancel", "till9-000010")
 
-            let human = try await daemon.qrpayctl("watch", "--after", "0", "--count", "3")
+            // Four events: created, QR shown, the cancel stored (pending) before it went to Vipps, cancelled.
+            let human = try await daemon.qrpayctl("watch", "--after", "0", "--count", "4")
             #expect(human.status == 0, "\(human.standardError)")
             let lines = human.output.split(separator: "\n")
-            #expect(lines.count == 3)
+            #expect(lines.count == 4)
             #expect(lines.allSatisfy { $0.contains("till9-000010") && $0.contains("129.00 NOK") })
             #expect(lines.last?.contains("cancelled") == true)
 
-            let json = try await daemon.qrpayctl("watch", "--after", "0", "--count", "3", "--json")
+            let json = try await daemon.qrpayctl("watch", "--after", "0", "--count", "4", "--json")
             let states = try json.output.split(separator: "\n").map {
                 try PaymentCommandTests.object(Data($0.utf8))["state"] as? String
             }
-            #expect(states == ["initiating", "awaiting-scan", "cancelled"])
+            #expect(states == ["initiating", "awaiting-scan", "awaiting-scan", "cancelled"])
         }
     }
 

@@ -48,10 +48,11 @@ struct InstallTests {
         #expect(try Self.permissions(configuration) == 0o644)
         #expect(try Self.permissions(root.file("\(prefix)/lib/systemd/system/qrpayd.service")) == 0o644)
 
-        // sysusers.d creates the till's group from the installed file.
+        // sysusers.d creates the till's groups from the installed file: the socket's, and the one that may refund.
         try await StagingRoot.run("systemd-sysusers", ["--root=\(root.path)"])
         let groups = try String(contentsOf: root.file("/etc/group"), encoding: .utf8)
         #expect(groups.split(separator: "\n").contains { $0.hasPrefix("qrpay:") })
+        #expect(groups.split(separator: "\n").contains { $0.hasPrefix("qrpay-refund:") })
     }
 
     @Test func reinstallKeepsTheOperatorsConfigurationAndUninstallLeavesItAndTheSecrets() async throws {

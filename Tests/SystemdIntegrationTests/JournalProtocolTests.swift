@@ -125,7 +125,7 @@ struct JournalProtocolTests {
                 store: store,
                 logger: logger
             )
-            await engine.recover()
+            try await engine.recover()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await engine.runPollLoop() }
                 let (payment, _) = try await engine.create(

@@ -103,6 +103,59 @@ struct NotifyProtocolTests {
         }
     }
 
+    /// Vipps answering every call only after 5 s, longer than WatchdogSec (2 s), for a payment that is open: the
+    /// daemon keeps feeding the watchdog (its loop turns; the slow calls run in their own tasks) and keeps answering
+    /// the till, so systemd never kills it for a slow Vipps.
+    @Test func aSlowVippsNeverStarvesTheWatchdog() async throws {
+        try await SimulatorHarness.run { harness in
+            let directory = try TemporaryDirectory()
+            let notify = try DatagramSink(path: directory.file("notify.sock").path)
+            defer { notify.stop() }
+            let setup = try DaemonSetup(
+                simulatorPort: harness.port,
+                directory: directory,
+                extra: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000"]
+            )
+            try await ChildProcess.withChild(
+                DaemonSetup.executable,
+                setup.arguments,
+                environment: setup.environment,
+                standardError: .file(setup.standardError)
+            ) { daemon in
+                let ready = try await daemon.expect("READY=1") {
+                    await notify.datagrams.first { String(decoding: $0, as: UTF8.self).hasPrefix("READY=1") }
+                }
+                let created = try await UnixHTTP.post(
+                    "/v1/payments",
+                    json: #"{"reference": "slow-1", "amount": 4990}"#,
+                    socket: setup.controlSocket
+                )
+                #expect(created.status == 201)
+                await harness.simulator.inject(.latency(.seconds(5), pathPrefix: "/ecomm"))
+                // A slow /details is in flight from here on.
+                _ = try await harness.simulator.waitForRequest(matching: { $0.path.hasSuffix("/details") })
+                var from = ready.index + 1
+                for _ in 0..<5 {
+                    let start = from
+                    let ping = try await daemon.expect("WATCHDOG=1") {
+                        await notify.datagrams.first(from: start) {
+                            String(decoding: $0, as: UTF8.self) == "WATCHDOG=1"
+                        }
+                    }
+                    from = ping.index + 1
+                }
+                // The till is answered all the while.
+                let health = try await UnixHTTP.get("/v1/health", socket: setup.controlSocket)
+                #expect(health.status == 200)
+                let payment = try await UnixHTTP.get("/v1/payments/slow-1", socket: setup.controlSocket)
+                #expect(payment.json["state"] as? String == "awaiting-scan")
+                await harness.simulator.clearFaults()
+                daemon.signal(SIGTERM)
+                #expect(await daemon.termination() == .exited(0), "\(daemon.standardError)")
+            }
+        }
+    }
+
     /// A payment database that vanished (the marker says there was one) must not be replaced by an empty one: the
     /// daemon refuses to start, says why in the journal's terms, and never tells systemd it is ready.
     @Test func aDaemonThatCannotTrustItsDatabaseNeverSaysReady() async throws {

@@ -121,10 +121,16 @@ public struct TillClient: Sendable {
         }
     }
 
-    public func send(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> Answer {
+    public func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        json: String? = nil,
+        headers: [(String, String)] = []
+    ) async throws -> Answer {
         let encoded = self.socketPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? self.socketPath
         var request = HTTPClientRequest(url: "http+unix://\(encoded)\(path)")
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))

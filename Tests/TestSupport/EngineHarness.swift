@@ -18,10 +18,13 @@ public struct EngineHarness: Sendable {
         simulator simulatorConfiguration: VippsSimulatorConfiguration = .demo,
         directory: TemporaryDirectory? = nil,
         observer: @escaping PaymentEngine.Observer = { _ in },
+        seed: @Sendable (SimulatorHarness) async throws -> Void = { _ in },
         _ body: @Sendable (EngineHarness) async throws -> T
     ) async throws -> T {
         let directory = try directory ?? TemporaryDirectory()
         return try await SimulatorHarness.run(simulatorConfiguration) { simulatorHarness in
+            // What Vipps holds before this engine starts (as if another qrpayd had been running).
+            try await seed(simulatorHarness)
             let store = try PaymentStore(directory: directory.path)
             let engine = PaymentEngine(
                 configuration: configuration,
@@ -42,7 +45,7 @@ public struct EngineHarness: Sendable {
                 simulatorHarness: simulatorHarness
             )
             return try await withThrowingTaskGroup(of: T?.self) { group in
-                await engine.recover()
+                try await engine.recover()
                 group.addTask {
                     await engine.runPollLoop()
                     return nil

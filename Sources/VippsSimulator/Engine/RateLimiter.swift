@@ -17,7 +17,8 @@ struct RateLimiter: Sendable {
     private static let window: TimeInterval = 60
     private var admitted: [String: [Date]] = [:]
 
-    /// Admits the call, or says how many whole seconds until it would be admitted.
+    /// Admits the call, or says how many whole seconds until it would be admitted. Every attempt counts, refused ones
+    /// too, as at Vipps: a client that keeps knocking stays locked out.
     /// - Parameter scope: MSN for the money operations, the subscription key for `details` (as Vipps keys them).
     mutating func admit(_ endpoint: Endpoint, scope: String, orderId: String, at now: Date) -> Int? {
         let key = "\(endpoint.rawValue)|\(scope)|\(orderId)"
@@ -27,6 +28,7 @@ struct RateLimiter: Sendable {
             times.append(now)
             return nil
         }
+        times.append(now)
         let wait = oldest.addingTimeInterval(Self.window).timeIntervalSince(now)
         return max(1, Int(wait.rounded(.up)))
     }

@@ -22,6 +22,12 @@ struct ControlClient: Sendable {
             try ControlClient.decoder.decode(Problem.self, from: self.body)
         }
 
+        /// The `operation` member of a capture, refund or cancel answer.
+        func operation() throws -> MoneyOperation {
+            struct Wrapper: Decodable { var operation: MoneyOperation }
+            return try ControlClient.decoder.decode(Wrapper.self, from: self.body).operation
+        }
+
         func json() throws -> [String: Any] {
             try #require(try JSONSerialization.jsonObject(with: self.body) as? [String: Any])
         }
@@ -37,6 +43,7 @@ struct ControlClient: Sendable {
         var hint: String?
         var vipps: VippsErrorInfo?
         var payment: Payment?
+        var operation: MoneyOperation?
 
         var slug: String { String(self.type.dropFirst("urn:qrpayd:error:".count)) }
     }
@@ -75,6 +82,11 @@ struct ControlClient: Sendable {
 
     func get(_ path: String, headers: [(String, String)] = []) async throws -> Answer {
         try await self.send(.GET, path, headers: headers)
+    }
+
+    /// A POST with an `Idempotency-Key`, as a till repeating a money operation sends it.
+    func post(_ path: String, _ body: String? = nil, idempotencyKey: String) async throws -> Answer {
+        try await self.send(.POST, path, body: body, headers: [("Idempotency-Key", idempotencyKey)])
     }
 
     func post(_ path: String, _ body: String? = nil) async throws -> Answer {

@@ -34,18 +34,21 @@ struct ControlHarness: Sendable {
         listener: ListenerFactory? = nil,
         keepAliveInterval: Duration? = nil,
         idleTimeout: Duration? = nil,
+        configure: @Sendable (inout EngineConfiguration) -> Void = { _ in },
         _ body: @Sendable (ControlHarness) async throws -> T
     ) async throws -> T {
         try await SimulatorHarness.run { simulatorHarness in
             let directory = try TemporaryDirectory(prefix: "qrpayd-ctl")
             let logs = LogRecorder()
             let store = try PaymentStore(directory: directory.path)
+            var configuration = EngineConfiguration(
+                orderIdPrefix: Self.orderIdPrefix,
+                settlement: settlement,
+                pollInterval: .milliseconds(50)
+            )
+            configure(&configuration)
             let engine = PaymentEngine(
-                configuration: EngineConfiguration(
-                    orderIdPrefix: Self.orderIdPrefix,
-                    settlement: settlement,
-                    pollInterval: .milliseconds(50)
-                ),
+                configuration: configuration,
                 vipps: simulatorHarness.makeClient(),
                 store: store,
                 logger: logs.logger(label: "test.engine")

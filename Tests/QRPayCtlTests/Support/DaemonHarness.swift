@@ -49,7 +49,7 @@ struct DaemonHarness: Sendable {
                         status: .ok,
                         version: "9.9.9-test",
                         vipps: .init(reachable: true, environment: "simulator"),
-                        activePayment: await engine.activePayment()
+                        activePayment: try? await engine.activePayment()
                     )
                 },
                 version: "9.9.9-test",

@@ -1,5 +1,6 @@
 import Foundation
 import VippsSimulator
+import TestSupport
 
 /// A payment as the till sees it over the control socket.
 struct TillPayment: Sendable, Decodable, Hashable {
@@ -10,6 +11,35 @@ struct TillPayment: Sendable, Decodable, Hashable {
     var final: Bool
     var capturedAmount: Int
     var refundedAmount: Int
+    var operations: [TillOperation]?
+}
+
+/// A capture, refund or cancel as the till sees it.
+struct TillOperation: Sendable, Decodable, Hashable {
+    var id: String
+    var kind: String
+    var amount: Int?
+    var state: String
+    var vippsRequestId: String
+}
+
+/// One cashier action on a payment (capture, refund or cancel) with its `Idempotency-Key`, and every answer the till
+/// got for it (it repeats the request with the same key when it gets none, or a 5xx).
+struct TillAsk: Sendable, Hashable {
+    var kind: String
+    /// Øre asked for; nil for "the rest" (capture) and for a cancel.
+    var amount: Int?
+    var key: String
+    /// The simulator's clock when the till first asked.
+    var askedAt: Date
+    var statuses: [Int] = []
+    /// The operation named in an answer (or in a problem).
+    var operation: TillOperation?
+
+    /// Told, in so many words, that it failed: a refusal naming a failed operation.
+    var toldFailed: Bool { self.operation?.state == "failed" && (self.statuses.last ?? 0) >= 400 }
+    /// Refused before anything was created (400, 403, 409 without an operation of its own).
+    var refusedLocally: Bool { self.operation == nil && (400..<500).contains(self.statuses.last ?? 0) }
 }
 
 /// Everything the reliability runs check, in one place: the soak, the crash campaign and the bad-input fuzzer all
@@ -28,6 +58,8 @@ enum PaymentInvariants {
         var orderIdPrefix: String
         /// `auto` or `till`.
         var settlement: String
+        /// What the till asked for on each payment, and what it was told.
+        var asks: [String: [TillAsk]] = [:]
     }
 
     struct Violation: Sendable, CustomStringConvertible {
@@ -39,7 +71,8 @@ enum PaymentInvariants {
 
     static let rules = [
         "known-to-daemon", "state-agrees", "captured-only-when-till-saw-it", "captured-at-most-once",
-        "no-silent-reservation", "rate-limits-kept", "no-phantom-payment",
+        "no-silent-reservation", "rate-limits-kept", "no-phantom-payment", "told-failed-never-moves",
+        "money-as-asked", "no-charge-after-cancel",
     ]
 
     static func violations(_ evidence: Evidence) -> [Violation] {
@@ -94,6 +127,8 @@ enum PaymentInvariants {
             )
         }
 
+        found += self.checkAsks(truth, evidence.asks[reference, default: []], evidence)
+
         let expected = self.expectedState(truth)
         if !expected.contains(daemon.state) {
             violation(
@@ -126,46 +161,54 @@ enum PaymentInvariants {
         }
     }
 
-    /// Vipps' per-orderId limits (ECOM-GUIDE §Rate limiting), over any 60-second window of the requests it received.
-    static func rateLimitViolations(_ requests: [RecordedRequest]) -> [Violation] {
-        var times: [String: [Date]] = [:]
+    /// Judges money by what the till asked for and was told, not by what the daemon says.
+    private static func checkAsks(_ truth: SimulatedPayment, _ asks: [TillAsk], _ evidence: Evidence) -> [Violation]
+    {
         var found: [Violation] = []
-        for request in requests {
-            guard let orderId = request.orderId, let endpoint = self.endpoint(of: request) else { continue }
-            if request.status == 429 && request.fault == nil {
-                found.append(
-                    Violation(rule: "rate-limits-kept", orderId: orderId, detail: "Vipps answered 429 to \(endpoint)")
-                )
-            }
-            times["\(endpoint)|\(orderId)", default: []].append(request.time)
+        func violation(_ rule: String, _ detail: String) {
+            found.append(Violation(rule: rule, orderId: truth.orderId, detail: detail))
         }
-        for (key, stamps) in times {
-            let limit = self.limits[String(key.prefix { $0 != "|" })] ?? Int.max
-            let sorted = stamps.sorted()
-            var start = 0
-            for end in sorted.indices {
-                while sorted[end].timeIntervalSince(sorted[start]) >= 60 { start += 1 }
-                if end - start + 1 > limit {
-                    let orderId = String(key.drop { $0 != "|" }.dropFirst())
-                    found.append(
-                        Violation(
-                            rule: "rate-limits-kept",
-                            orderId: orderId,
-                            detail: "\(end - start + 1) \(key.prefix { $0 != "|" }) calls within 60 s (limit \(limit))"
-                        )
-                    )
-                    break
-                }
+        let succeeded = evidence.requests.filter {
+            $0.orderId == truth.orderId && ($0.status ?? 0) / 100 == 2 && $0.method == "POST"
+        }
+        // Nothing moves for an operation the till was told failed.
+        for ask in asks where ask.toldFailed {
+            guard let requestId = ask.operation?.vippsRequestId else { continue }
+            if succeeded.contains(where: { $0.requestId == requestId }) {
+                violation("told-failed-never-moves", "the till was told its \(ask.kind) failed; Vipps carried it out")
+            }
+        }
+        // Refunds: never more than the till asked for and was not told failed; as many as it was told succeeded.
+        let refundAsks = asks.filter { $0.kind == "refund" }
+        let askedRefund = refundAsks.filter { !$0.toldFailed && !$0.refusedLocally }.compactMap(\.amount).reduce(0, +)
+        if truth.refundedAmount > askedRefund {
+            violation("money-as-asked", "Vipps refunded \(truth.refundedAmount); the till asked for \(askedRefund)")
+        }
+        if truth.successfulRefunds > refundAsks.filter({ !$0.toldFailed && !$0.refusedLocally }).count {
+            violation("money-as-asked", "\(truth.successfulRefunds) refunds for \(refundAsks.count) asks")
+        }
+        // Captures in till settlement: only what the till asked for.
+        if evidence.settlement == "till" {
+            let captureAsks = asks.filter { $0.kind == "capture" && !$0.toldFailed && !$0.refusedLocally }
+            let ceiling = captureAsks.map { $0.amount ?? truth.amount }.reduce(0, +)
+            if truth.capturedAmount > ceiling {
+                violation("money-as-asked", "Vipps captured \(truth.capturedAmount); the till asked for \(ceiling)")
+            }
+        }
+        // After the till's cancel (that was not refused), no new capture: only one Vipps had already carried out.
+        if let cancel = asks.first(where: { $0.kind == "cancel" && !$0.toldFailed && !$0.refusedLocally }) {
+            let late = truth.log.filter { $0.operation == .capture && $0.success && $0.timeStamp > cancel.askedAt }
+            if !late.isEmpty {
+                violation("no-charge-after-cancel", "\(late.count) capture(s) carried out after the till cancelled")
             }
         }
         return found
     }
 
-    static let limits = ["initiate": 2, "capture": 5, "cancel": 5, "refund": 5, "details": 120]
-
-    private static func endpoint(of request: RecordedRequest) -> String? {
-        let path = request.path.split(separator: "?").first.map(String.init) ?? request.path
-        if request.method == "POST" && path.hasSuffix("/ecomm/v2/payments") { return "initiate" }
-        return ["capture", "cancel", "refund", "details"].first { path.hasSuffix("/\($0)") }
+    /// Vipps' per-orderId limits, over any 60-second window of the requests it received (refused ones too).
+    static func rateLimitViolations(_ requests: [RecordedRequest]) -> [Violation] {
+        VippsRateLimits.violations(requests).map {
+            Violation(rule: "rate-limits-kept", orderId: $0.orderId, detail: $0.detail)
+        }
     }
 }

@@ -22,11 +22,16 @@ struct PaymentRun: Sendable {
 
     /// A till request, repeated after a daemon restart; every payment in an answer is recorded as seen.
     @discardableResult
-    func till(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> TillClient.Answer {
+    func till(
+        _ method: HTTPMethod,
+        _ path: String,
+        json: String? = nil,
+        headers: [(String, String)] = []
+    ) async throws -> TillClient.Answer {
         var lastError = ""
         for _ in 0..<30 {
             do {
-                let answer = try await self.supervisor.till.send(method, path, json: json)
+                let answer = try await self.supervisor.till.send(method, path, json: json, headers: headers)
                 if let payment = try? JSONDecoder().decode(TillPayment.self, from: answer.body) {
                     await self.ledger.record(payment)
                 }
@@ -94,17 +99,17 @@ struct PaymentRun: Sendable {
             await simulator.advanceClock(by: .seconds(301))
             _ = try? await simulator.waitForPayment(orderId: orderId) { $0.state == .expired }
         case .tillCancelsBeforeScan:
-            try await self.till(.POST, "/v1/payments/\(reference)/cancel")
+            try await self.money(reference, "cancel")
         case .tillCancelsAfterScan:
             try? await simulator.open(orderId: orderId)
             _ = await self.ledger.wait(for: reference) { $0.state != "awaiting-scan" }
-            try await self.till(.POST, "/v1/payments/\(reference)/cancel")
+            try await self.money(reference, "cancel")
         case .tillCancelsWhileApproving:
             try? await simulator.open(orderId: orderId)
             let approving = Task {
                 do { try await simulator.approve(orderId: orderId) } catch {}
             }
-            try await self.till(.POST, "/v1/payments/\(reference)/cancel")
+            try await self.money(reference, "cancel")
             await approving.value
         }
     }
@@ -118,13 +123,12 @@ struct PaymentRun: Sendable {
         do {
             switch tillSettlement {
             case .capture:
-                try await self.insist(.POST, "/v1/payments/\(reference)/capture", json: "{}")
+                try await self.money(reference, "capture")
             case .captureThenRefund:
-                try await self.insist(.POST, "/v1/payments/\(reference)/capture", json: "{}")
-                let refund = max(1, payment.amount / 3)
-                try await self.insist(.POST, "/v1/payments/\(reference)/refund", json: #"{"amount":\#(refund)}"#)
+                try await self.money(reference, "capture")
+                try await self.money(reference, "refund", amount: max(1, payment.amount / 3))
             case .cancel:
-                try await self.insist(.POST, "/v1/payments/\(reference)/cancel")
+                try await self.money(reference, "cancel")
             }
         } catch {
             return nil
@@ -132,12 +136,43 @@ struct PaymentRun: Sendable {
         return await self.ledger.wait(for: reference) { $0.final }
     }
 
-    /// A settling request the till repeats while Vipps is unavailable (5xx), as a cashier would press again.
-    private func insist(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws {
+    /// A cashier's capture, refund or cancel, the way the control API asks a till to send it: with an
+    /// `Idempotency-Key`, sent again with the same key when no answer (or a 5xx) came back; after `202` the till waits
+    /// for the operation's outcome on the event stream instead of asking again. Everything asked and told goes into
+    /// the ledger, for the invariants.
+    private func money(_ reference: String, _ kind: String, amount: Int? = nil) async throws {
+        let key = UUID().uuidString
+        let index = await self.ledger.ask(
+            reference,
+            TillAsk(kind: kind, amount: amount, key: key, askedAt: await self.harness.simulator.now())
+        )
+        let json = amount.map { #"{"amount":\#($0)}"# }
+        var pending: String?
         for _ in 0..<8 {
-            let answer = try await self.till(method, path, json: json)
-            if answer.status < 500 { return }
+            let answer = try await self.till(
+                .POST,
+                "/v1/payments/\(reference)/\(kind)",
+                json: json,
+                headers: [("Idempotency-Key", key)]
+            )
+            let operation = Self.operation(in: answer.body)
+            await self.ledger.told(reference, index: index, status: answer.status, operation: operation)
+            if answer.status < 500 {
+                if answer.status == 202 { pending = operation?.id }
+                break
+            }
         }
+        if let pending {
+            _ = await self.ledger.wait(for: reference) { payment in
+                payment.operations?.contains { $0.id == pending && $0.state != "pending" } ?? false
+            }
+        }
+    }
+
+    /// The `operation` of an answer or of a problem.
+    private static func operation(in body: Data) -> TillOperation? {
+        struct Carrier: Decodable { var operation: TillOperation? }
+        return (try? JSONDecoder().decode(Carrier.self, from: body))?.operation
     }
 
     /// The daemon's own final word on each reference, read after the run.

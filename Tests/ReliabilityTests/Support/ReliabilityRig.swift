@@ -51,7 +51,8 @@ struct ReliabilityRig: Sendable {
             daemon: try await self.run.daemonView(of: references),
             tillSaw: await self.ledger.seen,
             orderIdPrefix: Self.orderIdPrefix,
-            settlement: self.run.settlement
+            settlement: self.run.settlement,
+            asks: await self.ledger.asks
         )
         report.vippsRequests = evidence.requests.count
         report.crashes = await self.supervisor.kills

@@ -7,6 +7,8 @@ import TestSupport
 /// What the till has been shown: every payment object from the event stream and from answers, per reference.
 actor TillLedger {
     private(set) var seen: [String: Set<String>] = [:]
+    /// Every capture, refund and cancel the till asked for, per reference, with what it was told.
+    private(set) var asks: [String: [TillAsk]] = [:]
     private(set) var latest: [String: TillPayment] = [:]
     /// The stream's last `id:`, sent back as `Last-Event-ID` when the till reconnects after a daemon restart.
     private(set) var lastEventID: String?
@@ -20,6 +22,17 @@ actor TillLedger {
         var reference: String
         var predicate: @Sendable (TillPayment) -> Bool
         var continuation: CheckedContinuation<TillPayment, Never>
+    }
+
+    /// Notes a cashier action before it is sent; returns its index for ``told(_:index:status:operation:)``.
+    func ask(_ reference: String, _ ask: TillAsk) -> Int {
+        self.asks[reference, default: []].append(ask)
+        return self.asks[reference, default: []].count - 1
+    }
+
+    func told(_ reference: String, index: Int, status: Int, operation: TillOperation?) {
+        self.asks[reference]?[index].statuses.append(status)
+        if let operation { self.asks[reference]?[index].operation = operation }
     }
 
     func record(_ payment: TillPayment) {
