@@ -199,6 +199,7 @@ extension PaymentEngine {
                     vippsError = error
                 }
                 attempts += 1
+                let lost = "Vipps did not confirm the payment in time; it is being cancelled at Vipps."
                 switch vippsError.disposition {
                 case .refused(.duplicateOrderId) where attempts == 1:
                     // qrpayd never sent this orderId before: it belongs to someone else (another box with the same
@@ -206,13 +207,7 @@ extension PaymentEngine {
                     return try await self.fail(record, intent: intent, error: vippsError, detail: nil)
                 case .refused(.duplicateOrderId):
                     // Our own earlier attempt did reach Vipps after all; its URL is lost, so it is cancelled.
-                    return try await self.fail(
-                        record,
-                        intent: intent,
-                        error: vippsError,
-                        detail: "Vipps did not confirm the payment in time; it is being cancelled at Vipps.",
-                        mayExist: true
-                    )
+                    return try await self.fail(record, intent: intent, error: vippsError, detail: lost, mayExist: true)
                 case .refused:
                     return try await self.fail(record, intent: intent, error: vippsError, detail: nil)
                 case .unknown(let retryAfter):
@@ -227,7 +222,7 @@ extension PaymentEngine {
                                 record,
                                 intent: intent,
                                 error: vippsError,
-                                detail: "Vipps did not confirm the payment in time; it is being cancelled at Vipps.",
+                                detail: lost,
                                 mayExist: true
                             )
                         }

@@ -151,7 +151,7 @@ extension PaymentEngine {
             case .initiating, .awaitingScan, .scanned, .authorized, .captured:
                 break
             }
-            var operation = MoneyOperation(
+            let operation = MoneyOperation(
                 kind: .cancel,
                 amount: nil,
                 origin: .till,
@@ -160,7 +160,6 @@ extension PaymentEngine {
                 fingerprint: fingerprint,
                 at: Date()
             )
-            operation.fingerprint = fingerprint
             record.payment.operations.append(operation)
             self.logTillRequest("Till asked to cancel a payment", record.payment, caller: caller, extra: [:])
             record = try await self.commit(record, caller: caller)
@@ -204,7 +203,7 @@ extension PaymentEngine {
                 )
             }
             let amount = try validate(record.payment)
-            var operation = MoneyOperation(
+            let operation = MoneyOperation(
                 kind: kind,
                 amount: amount,
                 origin: .till,
@@ -213,7 +212,6 @@ extension PaymentEngine {
                 fingerprint: fingerprint,
                 at: Date()
             )
-            operation.fingerprint = fingerprint
             record.payment.operations.append(operation)
             self.logTillRequest(
                 "Till asked to \(kind.rawValue)",

@@ -27,7 +27,8 @@ extension PaymentEngine {
                 if turns % 300 == 0 { self.budget.prune() }
                 // Sleep until the next poll is due, but never longer than a tick, so a new payment is picked up
                 // promptly and the watchdog sees the loop turn.
-                let next = self.followed.filter { !self.inFlight.contains($0.key) }.values.min()
+                let next =
+                    self.followed.filter { !self.inFlight.contains($0.key) }.values.min()
                     ?? now.advanced(by: Self.tick)
                 let delay = min(max(ContinuousClock.now.duration(to: next), .milliseconds(5)), Self.tick)
                 do {
@@ -391,7 +392,10 @@ extension PaymentEngine {
             record.payment.refundedAmount = refunded
             record.payment.reservedAmount = remaining
             self.qrImages[reference] = nil
-            return try await self.commit(record, log: changed ? (wasCaptured ? .paymentRefunded : .paymentCaptured) : nil)
+            return try await self.commit(
+                record,
+                log: changed ? (wasCaptured ? .paymentRefunded : .paymentCaptured) : nil
+            )
 
         case .cancelled:
             return try await self.finish(record, details: details, changedOperations: changedOperations)
@@ -415,8 +419,7 @@ extension PaymentEngine {
     /// Settles pending operations from what Vipps shows: a capture or refund whose `X-Request-Id` is in the log went
     /// through; a capture that has not, on a payment the till cancelled, is dropped (never sent again); a cancel is
     /// done once the payment is cancelled, voided or its rest released.
-    private func settleOperations(with details: PaymentDetails, in record: PaymentStore.Record) -> PaymentStore.Record
-    {
+    private func settleOperations(with details: PaymentDetails, in record: PaymentStore.Record) -> PaymentStore.Record {
         var record = record
         let stopped: Bool
         switch details.status {

@@ -85,15 +85,7 @@ public actor PaymentEngine {
     // MARK: Reading
 
     public func payment(reference: String) throws(PaymentProblem) -> Payment {
-        guard let record = try self.storeRead({ try self.store.record(reference: reference) })
-        else {
-            throw PaymentProblem(
-                .notFound,
-                title: "No such payment",
-                detail: "No payment has the reference \(reference)."
-            )
-        }
-        return record.payment
+        try self.requireRecord(reference).payment
     }
 
     /// Payments that need the till: approved and not captured, or not final (for example open after a restart).

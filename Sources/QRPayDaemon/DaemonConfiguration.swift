@@ -285,8 +285,9 @@ extension DaemonConfiguration {
             let valid =
                 (1...32).contains(name.count)
                 && name.unicodeScalars.allSatisfy {
-                    $0.isASCII && (CharacterSet.lowercaseLetters.contains($0) || CharacterSet.decimalDigits.contains($0)
-                        || $0 == "_" || $0 == "-")
+                    $0.isASCII
+                        && (CharacterSet.lowercaseLetters.contains($0) || CharacterSet.decimalDigits.contains($0)
+                            || $0 == "_" || $0 == "-")
                 }
             guard valid else {
                 throw ConfigurationError(

@@ -1,8 +1,8 @@
 import ControlAPI
 import Foundation
+import NIOHTTP1
 import PaymentCore
 import Synchronization
-import NIOHTTP1
 import TestSupport
 import Testing
 import VippsSimulator
@@ -141,7 +141,9 @@ struct MoneyOperationTests {
             #expect(stored.refundedAmount == 0)
             let attempts = await daemon.simulator.requests().filter { $0.path.hasSuffix("/refund") }
             #expect(attempts.count == 1)
-            #expect(try #require(await daemon.simulator.payment(orderId: daemon.orderId("refund-no"))).refundedAmount == 0)
+            #expect(
+                try #require(await daemon.simulator.payment(orderId: daemon.orderId("refund-no"))).refundedAmount == 0
+            )
 
             let other = try await daemon.client.post(
                 Self.path("refund-no", "refund"),
@@ -205,6 +207,40 @@ struct MoneyOperationTests {
             let truth = try #require(await daemon.simulator.payment(orderId: daemon.orderId("applied-cancel")))
             #expect(truth.successfulCaptures == 1)
             #expect(truth.capturedAmount == 12900)
+        }
+    }
+
+    /// The regression behind soak seed 544789 (`no-leaked-pollers`): a cancel whose answer was lost after Vipps
+    /// carried it out used to stay pending after the read-back showed the payment voided, so the daemon sent it again
+    /// and kept polling a finished payment. Now the read-back settles the operation, and once the payment is final
+    /// Vipps hears nothing more about it.
+    @Test func aCancelWhoseAnswerWasLostIsSettledByTheReadBackAndNeverSentAgain() async throws {
+        try await ControlHarness.run(settlement: .till) { daemon in
+            var events = try await daemon.client.events()
+            try await Self.approved(daemon, "lost-cancel", until: .authorized, events: &events)
+            await daemon.simulator.inject(
+                .drop(.afterApplying, method: "PUT", pathPrefix: "/ecomm/v2/payments/kiosk7-lost-cancel/cancel")
+            )
+            let cancel = try await daemon.client.post(Self.path("lost-cancel", "cancel"))
+            #expect(cancel.status == 202, "\(cancel.text)")
+            let ended = try await events.payments(until: { $0.reference == "lost-cancel" && $0.final })
+            let payment = try #require(ended.last?.payment)
+            #expect(payment.state == .voided)
+            #expect(payment.operations.map(\.state) == [.succeeded])
+            let quietFrom = (await daemon.simulator.requests().map(\.sequence).max() ?? 0) + 1
+
+            // Another payment waits for its customer for several poll intervals; the finished one is left alone.
+            #expect(try await daemon.client.create(reference: "after-lost-cancel", amount: 5000).status == 201)
+            _ = try await daemon.simulator.waitForRequests(
+                count: 5,
+                matching: { $0.sequence >= quietFrom && $0.path.hasSuffix("kiosk7-after-lost-cancel/details") }
+            )
+            let strays = await daemon.simulator.requests().filter {
+                $0.sequence >= quietFrom && $0.orderId == daemon.orderId("lost-cancel")
+            }
+            #expect(strays.isEmpty, "\(strays.map { "\($0.method) \($0.path)" })")
+            let cancels = await daemon.simulator.requests().filter { $0.path.hasSuffix("/cancel") }
+            #expect(cancels.count == 1)
         }
     }
 

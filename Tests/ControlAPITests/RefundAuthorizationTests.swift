@@ -62,8 +62,8 @@ struct RefundAuthorizationTests {
     }
 
     @Test func membersOfAnAllowedGroupMayRefund() async throws {
-        try await ControlHarness.run(settlement: .auto, configure: { $0.refunds.allowedGroups = ["nogroup"] }) {
-            daemon in
+        let onlyNogroup: @Sendable (inout EngineConfiguration) -> Void = { $0.refunds.allowedGroups = ["nogroup"] }
+        try await ControlHarness.run(settlement: .auto, configure: onlyNogroup) { daemon in
             try Self.openUp(daemon)
             try await Self.captured(daemon, "auth-2")
             let (refused, _) = try await Self.refund(as: 65534, gid: 1, socket: daemon.socketPath, reference: "auth-2")

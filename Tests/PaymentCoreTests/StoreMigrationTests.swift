@@ -70,34 +70,35 @@ struct StoreMigrationTests {
     /// `X-Request-Id` (once), and the till can list what is still unsettled.
     @Test func aVersionOneStoreIsRecoveredAndItsPendingCaptureFinished() async throws {
         let directory = try Self.copyFixture()
-        try await EngineHarness.run(
-            engine: .testing { $0.settlement = .till },
-            directory: directory,
-            seed: { simulatorHarness in
-                let client = simulatorHarness.makeClient()
-                let simulator = simulatorHarness.simulator
-                for reference in ["v1-open", "v1-reserved", "v1-partial", "v1-capture", "v1-done"] {
-                    _ = try await client.initiate(
-                        PaymentInitiation(
-                            orderId: "kiosk7-\(reference)",
-                            amount: 12900,
-                            transactionText: "Fixture",
-                            fallBackURL: "https://www.vipps.no/thankyoupage/",
-                            callbackPrefix: "https://example.com/qrpayd-uses-polling"
-                        )
+        let seed: @Sendable (SimulatorHarness) async throws -> Void = { simulatorHarness in
+            let client = simulatorHarness.makeClient()
+            let simulator = simulatorHarness.simulator
+            for reference in ["v1-open", "v1-reserved", "v1-partial", "v1-capture", "v1-done"] {
+                _ = try await client.initiate(
+                    PaymentInitiation(
+                        orderId: "kiosk7-\(reference)",
+                        amount: 12900,
+                        transactionText: "Fixture",
+                        fallBackURL: "https://www.vipps.no/thankyoupage/",
+                        callbackPrefix: "https://example.com/qrpayd-uses-polling"
                     )
-                    if reference != "v1-open" {
-                        try await simulator.open(orderId: "kiosk7-\(reference)")
-                        try await simulator.approve(orderId: "kiosk7-\(reference)")
-                    }
-                }
-                _ = try await client.capture(
-                    orderId: "kiosk7-v1-partial", amount: 4000, text: "Fixture", requestId: "p-1"
                 )
-                _ = try await client.capture(orderId: "kiosk7-v1-done", amount: nil, text: "Fixture", requestId: "d-1")
-                _ = try await client.refund(orderId: "kiosk7-v1-done", amount: 1000, text: "Fixture", requestId: "d-2")
+                if reference != "v1-open" {
+                    try await simulator.open(orderId: "kiosk7-\(reference)")
+                    try await simulator.approve(orderId: "kiosk7-\(reference)")
+                }
             }
-        ) { harness in
+            _ = try await client.capture(
+                orderId: "kiosk7-v1-partial",
+                amount: 4000,
+                text: "Fixture",
+                requestId: "p-1"
+            )
+            _ = try await client.capture(orderId: "kiosk7-v1-done", amount: nil, text: "Fixture", requestId: "d-1")
+            _ = try await client.refund(orderId: "kiosk7-v1-done", amount: 1000, text: "Fixture", requestId: "d-2")
+        }
+        try await EngineHarness.run(engine: .testing { $0.settlement = .till }, directory: directory, seed: seed) {
+            harness in
             // The harness ran recovery before this body: the capture that was in flight is done.
             let captured = try await harness.engine.payment(reference: "v1-capture")
             #expect(captured.state == .captured)

@@ -1,6 +1,6 @@
 import Foundation
-import VippsSimulator
 import TestSupport
+import VippsSimulator
 
 /// A payment as the till sees it over the control socket.
 struct TillPayment: Sendable, Decodable, Hashable {
@@ -162,8 +162,7 @@ enum PaymentInvariants {
     }
 
     /// Judges money by what the till asked for and was told, not by what the daemon says.
-    private static func checkAsks(_ truth: SimulatedPayment, _ asks: [TillAsk], _ evidence: Evidence) -> [Violation]
-    {
+    private static func checkAsks(_ truth: SimulatedPayment, _ asks: [TillAsk], _ evidence: Evidence) -> [Violation] {
         var found: [Violation] = []
         func violation(_ rule: String, _ detail: String) {
             found.append(Violation(rule: rule, orderId: truth.orderId, detail: detail))
