@@ -167,18 +167,9 @@ extension PaymentEngine {
                 )
             }
             do throws(VippsCallFailure) {
-                let initiated = try await self.callVipps(.initiate, payment) { () async throws(VippsError) in
-                    try await self.vipps.initiate(
-                        PaymentInitiation(
-                            orderId: payment.orderId,
-                            amount: payment.amount,
-                            transactionText: payment.text,
-                            fallBackURL: self.configuration.fallBackURL,
-                            callbackPrefix: self.configuration.callbackPrefix
-                        )
-                    )
+                url = try await self.callVipps(.initiate, payment) { () async throws(VippsError) in
+                    try await self.provider.create(orderId: payment.orderId, amount: payment.amount, text: payment.text)
                 }
-                url = initiated.url
             } catch {
                 let vippsError: VippsError
                 switch error {
@@ -259,22 +250,20 @@ extension PaymentEngine {
     {
         var record = record
         guard let url = record.paymentURL else { return record }
-        var text = url
-        if self.configuration.qrMode == .qrAPI {
-            var delay = Duration.milliseconds(500)
-            while true {
-                do {
-                    text = try await self.vipps.qrTarget(paymentURL: url).text
-                    await self.noteVippsSuccess()
-                    break
-                } catch {
-                    await self.noteVippsFailure(error)
-                    if !error.isRetryable || ContinuousClock.now.advanced(by: delay) >= deadline {
-                        return try await self.failAndCancel(record, error: error)
-                    }
-                    try? await Task.sleep(for: delay)
-                    delay = min(delay * 2, .seconds(4))
+        let text: String
+        var delay = Duration.milliseconds(500)
+        while true {
+            do {
+                text = try await self.provider.qrText(paymentURL: url)
+                await self.noteVippsSuccess()
+                break
+            } catch {
+                await self.noteVippsFailure(error)
+                if error.refusal != nil || ContinuousClock.now.advanced(by: delay) >= deadline {
+                    return try await self.failAndCancel(record, error: error)
                 }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(4))
             }
         }
         let image: QRImage

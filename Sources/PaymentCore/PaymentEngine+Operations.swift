@@ -301,25 +301,25 @@ extension PaymentEngine {
         if operation.kind == .cancel { return try await self.settleCancel(record, operation: operation) }
         var record = record
         let payment = record.payment
-        let summary: TransactionSummary?
+        let summary: ProviderAmounts?
         do throws(VippsCallFailure) {
             switch operation.kind {
             case .capture:
                 summary = try await self.callVipps(.capture, payment) { () async throws(VippsError) in
-                    try await self.vipps.capture(
+                    try await self.provider.capture(
                         orderId: payment.orderId,
                         amount: operation.amount,
                         text: payment.text,
-                        requestId: operation.vippsRequestId
+                        idempotencyKey: operation.vippsRequestId
                     )
                 }
             case .refund, .cancel:
                 summary = try await self.callVipps(.refund, payment) { () async throws(VippsError) in
-                    try await self.vipps.refund(
+                    try await self.provider.refund(
                         orderId: payment.orderId,
                         amount: operation.amount ?? 0,
                         text: payment.text,
-                        requestId: operation.vippsRequestId
+                        idempotencyKey: operation.vippsRequestId
                     )
                 }
             }
@@ -329,16 +329,15 @@ extension PaymentEngine {
         let amount = operation.amount ?? 0
         switch operation.kind {
         case .capture:
-            record.payment.capturedAmount = summary?.capturedAmount ?? (payment.capturedAmount + amount)
-            record.payment.reservedAmount =
-                summary?.remainingAmountToCapture ?? max(0, payment.reservedAmount - amount)
-            record.payment.refundedAmount = summary?.refundedAmount ?? payment.refundedAmount
+            record.payment.capturedAmount = summary?.captured ?? (payment.capturedAmount + amount)
+            record.payment.reservedAmount = summary?.remainingToCapture ?? max(0, payment.reservedAmount - amount)
+            record.payment.refundedAmount = summary?.refunded ?? payment.refundedAmount
             record.payment.state = .captured
             record.payment.error = nil
             self.qrImages[payment.reference] = nil
         case .refund, .cancel:
-            record.payment.refundedAmount = summary?.refundedAmount ?? (payment.refundedAmount + amount)
-            if let captured = summary?.capturedAmount { record.payment.capturedAmount = captured }
+            record.payment.refundedAmount = summary?.refunded ?? (payment.refundedAmount + amount)
+            if let captured = summary?.captured { record.payment.capturedAmount = captured }
         }
         record.finish(operation.id, .succeeded)
         return try await self.commit(record, log: operation.kind == .capture ? .paymentCaptured : .paymentRefunded)
@@ -386,7 +385,7 @@ extension PaymentEngine {
     {
         var record = record
         let payment = record.payment
-        let details: PaymentDetails
+        let details: ProviderPayment
         do throws(VippsCallFailure) {
             details = try await self.readDetails(payment)
         } catch {
@@ -421,10 +420,10 @@ extension PaymentEngine {
         let releaseRest = record.payment.capturedAmount > 0
         do throws(VippsCallFailure) {
             _ = try await self.callVipps(.cancel, payment) { () async throws(VippsError) in
-                try await self.vipps.cancel(
+                try await self.provider.cancel(
                     orderId: payment.orderId,
                     text: "Avbrutt / Cancelled",
-                    releaseRemainingFunds: releaseRest
+                    releaseRemaining: releaseRest
                 )
             }
         } catch {
@@ -444,7 +443,7 @@ extension PaymentEngine {
             return self.cancelNotDone(record, failure: error)
         }
         // Confirmed. Read back: the customer may have approved in the same moment (then Vipps voided instead).
-        let after: PaymentDetails
+        let after: ProviderPayment
         do throws(VippsCallFailure) {
             after = try await self.readDetails(payment)
         } catch {
@@ -507,9 +506,9 @@ extension PaymentEngine {
         }
     }
 
-    func readDetails(_ payment: Payment) async throws(VippsCallFailure) -> PaymentDetails {
+    func readDetails(_ payment: Payment) async throws(VippsCallFailure) -> ProviderPayment {
         let details = try await self.callVipps(.details, payment) { () async throws(VippsError) in
-            try await self.vipps.details(orderId: payment.orderId)
+            try await self.provider.read(orderId: payment.orderId)
         }
         if self.unreconciled.remove(payment.reference) != nil {
             self.logger.notice(

@@ -162,7 +162,7 @@ extension PaymentEngine {
             return true
         }
 
-        let details: PaymentDetails
+        let details: ProviderPayment
         do throws(VippsCallFailure) {
             details = try await self.readDetails(record.payment)
             self.backoff[reference] = nil
@@ -291,7 +291,7 @@ extension PaymentEngine {
     /// Moves the payment to the state `/details` shows and settles pending operations Vipps has carried out. Unless
     /// `reconcilingOnly`, it also does what the state asks: capture in auto mode, release the money of a payment
     /// nobody may be charged for, give up once Vipps' time is over.
-    func apply(_ details: PaymentDetails, to record: PaymentStore.Record, reconcilingOnly: Bool = false)
+    func apply(_ details: ProviderPayment, to record: PaymentStore.Record, reconcilingOnly: Bool = false)
         async throws(PaymentProblem) -> PaymentStore.Record
     {
         let before = record.payment.operations
@@ -302,13 +302,13 @@ extension PaymentEngine {
             // A failed payment never becomes authorized or captured. If Vipps reserved money for it anyway, that
             // reservation is released.
             if changedOperations { record = try await self.commit(record) }
-            if !reconcilingOnly, case .reserved = details.status {
+            if !reconcilingOnly, case .authorized = details.status {
                 return try await self.releaseReservation(record)
             }
             return record
         }
         switch details.status {
-        case .initiated, .scanned, .declinedRetryable:
+        case .created, .opened:
             if record.payment.state == .initiating, record.paymentURL != nil, !reconcilingOnly,
                 !record.cancelRequested
             {
@@ -317,22 +317,21 @@ extension PaymentEngine {
                     deadline: ContinuousClock.now.advanced(by: self.configuration.creationTimeout)
                 )
             }
-            if details.status != .initiated, record.payment.state == .awaitingScan {
+            if details.status == .opened, record.payment.state == .awaitingScan {
                 record.payment.state = .scanned
                 record.payment.scannedAt = Date()
                 record = try await self.commit(record, log: .paymentScanned)
             } else if changedOperations {
                 record = try await self.commit(record)
             }
-            let failedReservations = details.log.filter { $0.operation == .reserve && !$0.success }.count
-            if failedReservations > self.declinedCards[reference, default: 0] {
-                self.declinedCards[reference] = failedReservations
+            if details.declinedCards > self.declinedCards[reference, default: 0] {
+                self.declinedCards[reference] = details.declinedCards
                 self.logPayment(.cardDeclined, record.payment, level: .notice)
             }
             if reconcilingOnly || record.cancelRequested { return record }
             return try await self.expireIfOverdue(record)
 
-        case .reserved(let amount):
+        case .authorized(let amount):
             let autoCapture =
                 !reconcilingOnly && record.payment.settlement == .auto && !record.cancelRequested
                 && !record.payment.operations.contains { $0.kind == .capture }
@@ -419,19 +418,20 @@ extension PaymentEngine {
     /// Settles pending operations from what Vipps shows: a capture or refund whose `X-Request-Id` is in the log went
     /// through; a capture that has not, on a payment the till cancelled, is dropped (never sent again); a cancel is
     /// done once the payment is cancelled, voided or its rest released.
-    private func settleOperations(with details: PaymentDetails, in record: PaymentStore.Record) -> PaymentStore.Record {
+    private func settleOperations(with details: ProviderPayment, in record: PaymentStore.Record) -> PaymentStore.Record
+    {
         var record = record
         let stopped: Bool
         switch details.status {
         case .cancelled, .voided, .failed: stopped = true
         case .captured(_, let remaining, _):
-            stopped = remaining == 0 && details.log.contains { $0.operation == .void && $0.success }
+            stopped = remaining == 0 && details.released
         default: stopped = false
         }
         for operation in record.payment.operations where operation.isPending {
             switch operation.kind {
             case .capture:
-                if details.hasSucceeded(.capture, requestId: operation.vippsRequestId) {
+                if details.hasApplied(operation) {
                     record.finish(operation.id, .succeeded)
                 } else if record.cancelRequested || stopped {
                     record.finish(
@@ -448,7 +448,7 @@ extension PaymentEngine {
                     )
                 }
             case .refund:
-                if details.hasSucceeded(.refund, requestId: operation.vippsRequestId) {
+                if details.hasApplied(operation) {
                     record.finish(operation.id, .succeeded)
                 }
             case .cancel:
@@ -459,7 +459,7 @@ extension PaymentEngine {
     }
 
     /// Vipps shows CANCEL: the till cancelled, the customer declined, or time ran out.
-    private func finish(_ record: PaymentStore.Record, details: PaymentDetails, changedOperations: Bool)
+    private func finish(_ record: PaymentStore.Record, details: ProviderPayment, changedOperations: Bool)
         async throws(PaymentProblem) -> PaymentStore.Record
     {
         var record = record
@@ -503,16 +503,14 @@ extension PaymentEngine {
     /// Vipps' clock, or 5 minutes passed between the scan and the CANCEL on qrpayd's own clock (the CANCEL's time is
     /// taken from Vipps' log, moved to qrpayd's clock, unless qrpayd saw it earlier). A decline is `rejected` whenever
     /// it came.
-    private func ranOutOfTime(_ record: PaymentStore.Record, details: PaymentDetails) -> Bool {
+    private func ranOutOfTime(_ record: PaymentStore.Record, details: ProviderPayment) -> Bool {
         if record.payment.error?.code == "qrpayd-expired" { return true }
-        let initiate = details.log.first { $0.operation == .initiate }
-        let cancel = details.log.first { $0.operation == .cancel && $0.success }
-        guard let started = initiate?.timeStamp, let cancelled = cancel?.timeStamp else {
+        guard let started = details.createdAt, let cancelled = details.stoppedAt else {
             // No timestamps to judge by: only qrpayd's own limit says "expired".
             return false
         }
         let elapsed = cancelled.timeIntervalSince(started)
-        guard initiate?.transactionId != nil || record.payment.scannedAt != nil else { return elapsed >= 295 }
+        guard details.opened || record.payment.scannedAt != nil else { return elapsed >= 295 }
         if elapsed >= 595 { return true }
         guard let scanned = record.payment.scannedAt else { return false }
         let cancelledHere = min(Date(), record.payment.createdAt.addingTimeInterval(elapsed))

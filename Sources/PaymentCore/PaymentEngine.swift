@@ -41,7 +41,7 @@ public actor PaymentEngine {
     public typealias Observer = @Sendable (PaymentEngineUpdate) async -> Void
 
     public nonisolated let configuration: EngineConfiguration
-    let vipps: VippsClient
+    let provider: any PaymentProvider
     let store: PaymentStore
     public let events: EventHub
     let logger: Logger
@@ -69,17 +69,34 @@ public actor PaymentEngine {
 
     public init(
         configuration: EngineConfiguration,
-        vipps: VippsClient,
+        provider: any PaymentProvider,
         store: PaymentStore,
         logger: Logger,
         observer: @escaping Observer = { _ in }
     ) {
         self.configuration = configuration
-        self.vipps = vipps
+        self.provider = provider
         self.store = store
         self.events = EventHub(store: store)
         self.logger = logger
         self.observer = observer
+    }
+
+    /// An engine on the eCom v2 API.
+    public init(
+        configuration: EngineConfiguration,
+        vipps: VippsClient,
+        store: PaymentStore,
+        logger: Logger,
+        observer: @escaping Observer = { _ in }
+    ) {
+        self.init(
+            configuration: configuration,
+            provider: EcomProvider(client: vipps, configuration: configuration),
+            store: store,
+            logger: logger,
+            observer: observer
+        )
     }
 
     // MARK: Reading

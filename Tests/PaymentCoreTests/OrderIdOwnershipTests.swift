@@ -15,7 +15,7 @@ struct OrderIdOwnershipTests {
             let storeB = try PaymentStore(directory: directory.path)
             let boxB = PaymentEngine(
                 configuration: .testing { $0.settlement = .till },
-                vipps: boxA.simulatorHarness.makeClient(),
+                vipps: boxA.simulatorHarness.makeClient(systemVersion: "box-b"),
                 store: storeB,
                 logger: Logger(label: "test.box-b")
             )
@@ -38,7 +38,9 @@ struct OrderIdOwnershipTests {
                 #expect(second.operations.isEmpty)
 
                 // Box B sent one initiate and nothing else about that orderId: no look-up, no cancel.
-                let fromB = await boxA.simulator.requests().filter { $0.orderId == first.orderId }
+                let fromB = await boxA.simulator.requests().filter {
+                    $0.orderId == first.orderId && $0.systemVersion == "box-b"
+                }
                 #expect(fromB.count == 1, "\(fromB.map { "\($0.method) \($0.path)" })")
 
                 // The customer in front of box A pays; box A's payment goes on untouched.
@@ -62,6 +64,10 @@ struct OrderIdOwnershipTests {
                 #expect(truth.successfulCancels == 0)
                 let cancels = await boxA.simulator.requests().filter { $0.path.hasSuffix("/cancel") }
                 #expect(cancels.isEmpty)
+                let laterFromB = await boxA.simulator.requests().filter {
+                    $0.orderId == first.orderId && $0.systemVersion == "box-b"
+                }
+                #expect(laterFromB.count == 1, "box B never looked at the other box's payment again")
                 group.cancelAll()
             }
         }

@@ -107,8 +107,14 @@ struct StoreMigrationTests {
             let truth = try #require(await harness.simulator.payment(orderId: "kiosk7-v1-capture"))
             #expect(truth.successfulCaptures == 1)
 
+            // v1-open was waiting for a scan when the fixture was written, long more than Vipps' 10 minutes ago:
+            // qrpayd's own safety net cancels it at Vipps and calls it expired.
+            let open = try await harness.engine.payment(reference: "v1-open")
+            #expect(open.state == .expired)
+            #expect(open.error?.code == "qrpayd-expired")
+            #expect(try #require(await harness.simulator.payment(orderId: "kiosk7-v1-open")).state == .cancelled)
             let unsettled = Set(try await harness.engine.unsettledPayments().map(\.reference))
-            #expect(unsettled == ["v1-open", "v1-reserved", "v1-partial"])
+            #expect(unsettled == ["v1-reserved", "v1-partial"])
             #expect(await harness.engine.unreconciledPayments().isEmpty)
         }
     }

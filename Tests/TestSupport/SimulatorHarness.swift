@@ -23,14 +23,15 @@ public struct SimulatorHarness: Sendable {
     public func makeClient(
         credentials: VippsCredentials = SimulatorHarness.demoCredentials,
         // Generous: the whole suite runs in parallel on a 2-core CI machine. Tests about timeouts set their own.
-        requestTimeout: Duration = .seconds(20)
+        requestTimeout: Duration = .seconds(20),
+        systemVersion: String = "test"
     ) -> VippsClient {
         VippsClient(
             httpClient: self.httpClient,
             configuration: .init(
                 environment: .custom(baseURL: self.baseURL, isTest: true),
                 credentials: credentials,
-                systemInfo: VippsSystemInfo(version: "test", pluginVersion: "test"),
+                systemInfo: VippsSystemInfo(version: systemVersion, pluginVersion: "test"),
                 requestTimeout: requestTimeout
             ),
             logger: Logger(label: "test.vipps")
