@@ -164,8 +164,9 @@ public enum DemoMode {
                 settlement == .till
                 ? [
                     "Settlement 'till': an approved payment waits at 'authorized' until the till acts:",
-                    "  qrpayctl capture demo-1 --amount 50.00kr    qrpayctl capture demo-1 (the rest)",
-                    "  qrpayctl refund demo-1 --amount 20.00kr     qrpayctl cancel demo-1 (voids what is not captured)",
+                    "  qrpayctl capture demo-1 --amount 50.00kr   (without --amount: all that is reserved)",
+                    "  qrpayctl refund demo-1 --amount 20.00kr    (after a capture)",
+                    "  qrpayctl cancel demo-1                     (instead of a capture: voids the reservation)",
                 ]
                 : [
                     "Settlement 'auto': qrpayd captures as soon as the customer approves",

@@ -71,10 +71,14 @@ struct ReadmeCommandsTests {
         return nil
     }
 
-    @Test func everyBlockIsMarkedOrRunnableAndFewAreSkipped() throws {
+    /// The blocks that are not run are the set-up's installs, `swift test` (twice), the kiosk's installs (twice), the
+    /// journal of an installed service and the stand-alone simulator on a fixed port. One more is a decision: raise
+    /// the limit in the same change, and say why in the block's comment.
+    @Test func everyDirectiveParsesAndTheSkippedSetStaysSmall() throws {
         let blocks = try Self.blocks()
         let skipped = blocks.filter { if case .skip = $0.mode { true } else { false } }
-        #expect(blocks.count - skipped.count >= 5, "the README's commands are mostly run")
+        #expect(skipped.count <= 8, "\(skipped.map(\.description))")
+        #expect(blocks.count - skipped.count >= 5, "the README's till commands are run")
         for block in skipped {
             if case .skip(let reason) = block.mode { #expect(!reason.isEmpty, "\(block) is skipped without a reason") }
         }
