@@ -82,6 +82,9 @@ public struct VippsSimulatorConfiguration: Sendable {
             case walkAway = 4
             /// Opens it and does nothing more, so the till can cancel a scanned payment.
             case openAndWait = 5
+            /// Opens it; Vipps becomes unreachable for 12 s (the screen says so), and the approval made meanwhile shows
+            /// once Vipps is back.
+            case vippsUnreachable = 6
 
             /// The behaviour chosen by the øre of `amount` (`amount % 100`) when the customer acts by amount; any
             /// øre without a meaning approves.
@@ -98,6 +101,7 @@ public struct VippsSimulatorConfiguration: Sendable {
                 case .cardRefused: "card refused, gives up"
                 case .walkAway: "walks away (expires)"
                 case .openAndWait: "scans and waits (for the till to cancel)"
+                case .vippsUnreachable: "approves while Vipps is unreachable for 12 s"
                 }
             }
         }

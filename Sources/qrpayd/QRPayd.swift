@@ -39,7 +39,7 @@ struct QRPayd: AsyncParsableCommand {
         help: """
             Run against an embedded Vipps simulator with a temporary state directory: no keys needed. The simulated \
             customer acts by the amount's øre: ,00 approves, ,01 declines, ,02 card refused then another card, ,03 \
-            card refused, ,04 walks away, ,05 scans and waits.
+            card refused, ,04 walks away, ,05 scans and waits, ,06 approves while Vipps is unreachable.
             """
     )
     var demo = false

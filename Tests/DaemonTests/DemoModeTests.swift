@@ -129,7 +129,7 @@ struct DemoModeTests {
         }
     }
 
-    /// The amount's øre choose what the demo customer does.
+    /// ,01 to ,03: the customer declines, or the card is refused (then another card, or giving up).
     @Test func theDemoCustomerActsByTheAmountsØre() async throws {
         try await Self.withDemo { demo in
             let declined = try await demo.qrpayctl("pay", "demo-11", "129.01kr", "--wait")
@@ -145,10 +145,22 @@ struct DemoModeTests {
             let refused = try await demo.status("demo-13")
             #expect(refused["state"] as? String == "rejected")
             #expect((refused["error"] as? [String: Any])?["code"] as? String == "card-declined")
+        }
+    }
 
+    /// ,04 and ,06: the customer walks away (expired), or Vipps is unreachable while they approve.
+    @Test func theDemoCustomerWalksAwayOrVippsGoesAwayByTheAmountsØre() async throws {
+        try await Self.withDemo { demo in
             let walkedAway = try await demo.qrpayctl("pay", "demo-14", "129.04kr", "--wait")
             #expect(walkedAway.status == 4)
             #expect(try await demo.status("demo-14")["state"] as? String == "expired")
+
+            // Vipps goes away for a while: the daemon says so (and the screen), and the payment completes once it is
+            // back.
+            #expect(try await demo.qrpayctl("pay", "demo-15", "129.06kr").status == 0)
+            #expect(await demo.daemon.waitForLine(containing: "Vipps cannot be reached") != nil)
+            #expect(try await demo.qrpayctl("pay", "demo-15", "129.06kr", "--wait").status == 0)
+            #expect(try await demo.status("demo-15")["state"] as? String == "captured")
         }
     }
 }

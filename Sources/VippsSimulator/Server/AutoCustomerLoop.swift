@@ -6,6 +6,7 @@ struct AutoCustomerLoop: Sendable {
     typealias Behaviour = VippsSimulatorConfiguration.AutoCustomer.Behaviour
 
     let engine: SimulatorEngine
+    let faults: FaultBoard
     let timing: VippsSimulatorConfiguration.AutoCustomer
     let logger: Logger
 
@@ -44,6 +45,9 @@ struct AutoCustomerLoop: Sendable {
                 _ = try await self.engine.perform(next, orderId: key.orderId, msn: key.msn)
             case .openAndWait:
                 return
+            case .vippsUnreachable:
+                self.faults.add(.unreachable(for: .seconds(12)))
+                _ = try await self.engine.perform(.approve, orderId: key.orderId, msn: key.msn)
             }
         } catch {
             // Cancelled, or the payment was finished some other way first: either way nothing to do.
