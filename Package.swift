@@ -223,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "qrpayd", "QRPayDaemon", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport",
+                "qrpayd", "qrpayctl", "QRPayDaemon", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -191,7 +191,7 @@ enum OpenAPIDocument {
                 "required": ["reference", "amount"],
                 "properties": {
                   "reference": {"$ref": "#/components/schemas/Reference"},
-                  "amount": {"type": "integer", "minimum": 100, "description": "Øre; at least 100 (Vipps' minimum) and at most the configured maximum."},
+                  "amount": {"type": "integer", "minimum": 100, "description": "Whole øre, written without a fraction or exponent (129.00 or 1.29e2 is refused: it looks like kroner, so send 12900); at least payment.minimumAmount (100, Vipps' minimum) and at most payment.maximumAmount."},
                   "text": {"type": ["string", "null"], "minLength": 1, "maxLength": 100, "description": "Shown in the customer's app; the configured default when left out."}
                 }
               },

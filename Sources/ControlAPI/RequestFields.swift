@@ -10,6 +10,8 @@ struct RequestFields: Sendable {
     static let maximumBodySize = 16 * 1024
 
     private let fields: [String: JSONValue]
+    /// How each number among the fields was written, because the value alone cannot tell `129.00` from `129`.
+    private let numberLiterals: [String: [String]]
 
     /// Reads the body of `request` and checks it is a JSON object with no fields but `allowed`.
     ///
@@ -38,7 +40,7 @@ struct RequestFields: Sendable {
                     detail: "Send a JSON object with the fields \(Self.list(allowed))."
                 )
             }
-            return RequestFields(fields: [:])
+            return RequestFields(fields: [:], numberLiterals: [:])
         }
         guard Self.isJSON(request.headers[.contentType]) else {
             throw PaymentProblem(
@@ -68,7 +70,13 @@ struct RequestFields: Sendable {
                     + "allowed: \(Self.list(allowed))."
             )
         }
-        return RequestFields(fields: fields)
+        let literals: [String: [String]]
+        do {
+            literals = try NumberLiterals.topLevel(in: Array(body.readableBytesView))
+        } catch {
+            throw PaymentProblem(.invalidRequest, title: "Malformed JSON", detail: "The body is not valid JSON.")
+        }
+        return RequestFields(fields: fields, numberLiterals: literals)
     }
 
     /// The string in `name`; nil if absent or null.
@@ -86,10 +94,27 @@ struct RequestFields: Sendable {
     }
 
     /// The whole number in `name`; nil if absent or null. `meaning` says what it is, for the error detail.
+    ///
+    /// The number must be written as a whole number: `129.00` and `1.29e2` are refused even though their value is
+    /// whole, because a till that writes a decimal point almost always means kroner where øre are expected.
     func integer(_ name: String, meaning: String) throws(PaymentProblem) -> Int? {
-        switch self.fields[name] {
+        let value = self.fields[name]
+        if case .integer = value, let literal = self.numberLiterals[name]?.first(where: NumberLiterals.isNotWhole) {
+            throw Self.notWhole(name, literal: literal, meaning: meaning)
+        }
+        switch value {
         case .none, .null: return nil
         case .integer(let value): return value
+        case .number:
+            if let literal = self.numberLiterals[name]?.first(where: NumberLiterals.isNotWhole) {
+                throw Self.notWhole(name, literal: literal, meaning: meaning)
+            }
+            throw PaymentProblem(
+                .invalidRequest,
+                title: "Number out of range",
+                detail:
+                    "The field '\(name)' must be \(meaning); \(self.numberLiterals[name]?.last ?? "it") is too large."
+            )
         case .some(let other): throw Self.wrongType(name, expected: meaning, got: other)
         }
     }
@@ -117,6 +142,37 @@ struct RequestFields: Sendable {
             title: "Wrong field type",
             detail: "The field '\(name)' must be \(expected), not \(got.typeName)."
         )
+    }
+
+    /// A number written with a fraction or an exponent where a whole number is expected. For øre, says what the till
+    /// probably meant: `129.00` looks like kroner, so send `12900`.
+    private static func notWhole(_ name: String, literal: String, meaning: String) -> PaymentProblem {
+        let shown = LogEscaping.escape(literal, limit: 40)
+        guard meaning.contains("øre") else {
+            return PaymentProblem(
+                .invalidRequest,
+                title: "Not a whole number",
+                detail:
+                    "The field '\(name)' must be \(meaning), written without a decimal point or exponent; got \(shown)."
+            )
+        }
+        var detail = "\(name) is in øre, a whole number without a decimal point or exponent: "
+        if let kroner = Decimal(string: literal, locale: Locale(identifier: "en_US_POSIX")) {
+            var ore = kroner * 100
+            var rounded = Decimal()
+            NSDecimalRound(&rounded, &ore, 0, .plain)
+            if rounded == ore, ore != 0, ore < 1_000_000_000_000, ore > -1_000_000_000_000 {
+                let whole = NSDecimalNumber(decimal: ore).intValue
+                if literal.contains(".") {
+                    detail += "\(shown) looks like kroner; send \(whole) for \(shown) kr."
+                } else {
+                    detail += "\(shown) is \(whole / 100) øre or \(shown) kr; send \(whole / 100) or \(whole)."
+                }
+                return PaymentProblem(.invalidRequest, title: "Amount is not whole øre", detail: detail)
+            }
+        }
+        detail += "\(shown) is not a whole number of øre (12900 is 129.00 kr)."
+        return PaymentProblem(.invalidRequest, title: "Amount is not whole øre", detail: detail)
     }
 
     private static func list(_ names: [String]) -> String {

@@ -88,14 +88,14 @@ enum SocketFile {
 
     // MARK: Helpers
 
-    private enum Probe {
+    enum Probe {
         case listening
         case stale
         case failed(String)
     }
 
     /// Tries to connect: a refused connection means nobody listens any more.
-    private static func probe(_ path: String) -> Probe {
+    static func probe(_ path: String) -> Probe {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -131,5 +131,15 @@ enum SocketFile {
 
     private static func lastError() -> String {
         String(cString: strerror(errno))
+    }
+}
+
+/// Whether a daemon listens on a control socket: for `qrpayd --demo` (is one running already?) and `qrpayctl` (which
+/// socket to suggest).
+public enum ControlSocketProbe {
+    /// True when a connection to `path` is accepted (or the listener's backlog is full).
+    public static func isListening(_ path: String) -> Bool {
+        if case .listening = SocketFile.probe(path) { return true }
+        return false
     }
 }

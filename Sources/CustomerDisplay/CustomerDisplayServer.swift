@@ -70,6 +70,7 @@ public struct CustomerDisplayServer: Service {
         let configuredPort = self.settings.port
         let app = Application(
             router: routes.makeRouter(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [PageHangUpHandler()])),
             configuration: ApplicationConfiguration(
                 address: .hostname(self.settings.host, port: self.settings.port),
                 serverName: nil

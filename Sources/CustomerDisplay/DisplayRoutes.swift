@@ -2,6 +2,18 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
+/// Hummingbird's request context plus the connection, so an event stream ends as soon as its page goes (and the
+/// health report stops counting it) instead of at the next keep-alive write.
+struct DisplayRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
+    }
+}
+
 /// The page's HTTP surface: the files, its configuration, the QR images and the event stream.
 struct DisplayRoutes: Sendable {
     var assets: DisplayAssets
@@ -9,8 +21,8 @@ struct DisplayRoutes: Sendable {
     var events: ScreenEventStream
     var qrImage: CustomerDisplayServer.QRImageProvider
 
-    func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    func makeRouter() -> Router<DisplayRequestContext> {
+        let router = Router(context: DisplayRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
 
         router.get("/") { _, _ in
@@ -26,12 +38,12 @@ struct DisplayRoutes: Sendable {
                 body: ResponseBody(byteBuffer: self.pageConfiguration)
             )
         }
-        router.get("/events") { _, _ in
+        router.get("/events") { _, context in
             Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
                 body: ResponseBody { writer in
-                    try await self.events.write(to: &writer)
+                    try await self.events.write(to: &writer, connection: context.channel)
                 }
             )
         }

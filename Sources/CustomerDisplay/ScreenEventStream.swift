@@ -20,12 +20,14 @@ struct ScreenEventStream: Sendable {
         case keepAlive
     }
 
-    func write(to writer: inout any ResponseBodyWriter) async throws {
+    /// Writes until the server shuts down or `connection` closes (the page went away: its subscription ends at once).
+    func write(to writer: inout any ResponseBodyWriter, connection: any Channel) async throws {
         let screens = await self.feed.subscribe()
         let mailbox = ScreenMailbox()
         let (wakeups, wake) = AsyncStream.makeStream(of: Wakeup.self, bufferingPolicy: .bufferingNewest(1))
         let encoder = DisplayScreen.makeJSONEncoder()
         let keepAliveInterval = self.keepAliveInterval
+        connection.closeFuture.whenComplete { _ in wake.finish() }
 
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -57,6 +59,8 @@ struct ScreenEventStream: Sendable {
             // Ending the response lets the server finish its graceful shutdown; the page reconnects to the next one.
             wake.finish()
         }
+        // A page that hung up has no connection to finish the response on.
+        guard connection.isActive else { return }
         try await writer.finish(nil)
     }
 }

@@ -40,6 +40,9 @@ public struct EngineConfiguration: Sendable {
     public var qrOptions: QRRenderOptions
     /// How often an open payment is read back from Vipps (Vipps allows 120 a minute per payment).
     public var pollInterval: Duration
+    /// The smallest amount a till may ask for, in øre: Vipps' minimum (100), or more for a shop whose smallest sale
+    /// is larger, so that kroner sent as øre are refused.
+    public var minimumAmount: Int
     /// The largest amount a till may ask for, in øre: a guard against kroner sent as øre.
     public var maximumAmount: Int
     /// The text shown in the customer's app when the till sends none.
@@ -62,6 +65,7 @@ public struct EngineConfiguration: Sendable {
         qrMode: QRMode = .qrAPI,
         qrOptions: QRRenderOptions = QRRenderOptions(size: .moduleSize(10)),
         pollInterval: Duration = .seconds(1),
+        minimumAmount: Int = 100,
         maximumAmount: Int = 1_000_000,
         defaultText: String = "Betaling",
         fallBackURL: String = "https://www.vipps.no/thankyoupage/",
@@ -77,6 +81,7 @@ public struct EngineConfiguration: Sendable {
         self.qrMode = qrMode
         self.qrOptions = qrOptions
         self.pollInterval = pollInterval
+        self.minimumAmount = minimumAmount
         self.maximumAmount = maximumAmount
         self.defaultText = defaultText
         self.fallBackURL = fallBackURL

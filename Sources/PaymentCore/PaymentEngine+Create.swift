@@ -10,7 +10,8 @@ extension PaymentEngine {
             && reference.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
     }
 
-    /// Checks a request before anything is written. Throws `invalid-request` or `amount-too-high`.
+    /// Checks a request before anything is written. Throws `invalid-request` (also below `minimumAmount`) or
+    /// `amount-too-high`.
     func validate(_ request: PaymentRequest) throws(PaymentProblem) -> String {
         guard Self.isValidReference(request.reference) else {
             throw PaymentProblem(
@@ -29,11 +30,17 @@ extension PaymentEngine {
                     + "\(orderId.count < 8 ? "longer" : "shorter") reference."
             )
         }
-        guard request.amount >= 100 else {
+        let minimum = self.configuration.minimumAmount
+        guard request.amount >= minimum else {
+            let limit =
+                minimum == 100
+                ? "at least 100 (1 NOK, Vipps' minimum)"
+                : "at least \(minimum) (payment.minimumAmount, \(String(format: "%d.%02d NOK", minimum / 100, minimum % 100)))"
             throw PaymentProblem(
                 .invalidRequest,
                 title: "Amount too small",
-                detail: "amount is in øre and must be at least 100 (1 NOK); got \(request.amount)."
+                detail:
+                    "amount is in øre and must be \(limit); got \(request.amount). Amounts are in øre: 129 kr is 12900."
             )
         }
         guard request.amount <= self.configuration.maximumAmount else {

@@ -18,7 +18,8 @@ import VippsAPI
 /// - `vipps.callbackPrefix` (HTTPS; Vipps requires one though qrpayd polls), `vipps.fallBackURL` (HTTPS or app scheme,
 ///   default `https://www.vipps.no/thankyoupage/`), `vipps.requestTimeoutSeconds` (default 10).
 /// - `payment.orderIdPrefix` (default `qrpayd-`), `payment.settlement` (`auto`/`till`), `payment.pollIntervalMilliseconds`
-///   (default 1000), `payment.maximumAmount` (øre, default 1000000), `payment.defaultText`,
+///   (default 1000), `payment.minimumAmount` (øre, default 100), `payment.maximumAmount` (øre, default 1000000),
+///   `payment.defaultText`,
 ///   `payment.refunds.enabled`, `payment.refunds.maximumPerRefund`, `payment.refunds.maximumPerDay`.
 /// - `qr.mode` (`qr-api` default, or `payment-url`), `qr.moduleSize` (px, default 10), `qr.errorCorrection` (L/M/Q/H).
 /// - `control.socketPath` (default `/run/qrpayd/control.sock`), `control.socketMode` (octal, default `0660`).
@@ -121,6 +122,13 @@ public struct DaemonConfiguration: Sendable {
         }
         let poll = try read.int("payment.pollIntervalMilliseconds", default: 1000, range: 500...5000)
         let maximumAmount = try read.int("payment.maximumAmount", default: 1_000_000, range: 100...65_000_000)
+        let minimumAmount = try read.int("payment.minimumAmount", default: 100, range: 100...65_000_000)
+        guard minimumAmount <= maximumAmount else {
+            throw ConfigurationError(
+                key: "payment.minimumAmount",
+                "\(minimumAmount) øre is above payment.maximumAmount (\(maximumAmount) øre); no payment could be taken."
+            )
+        }
         let defaultText = read.string("payment.defaultText") ?? "Betaling"
         guard (1...100).contains(defaultText.count) else {
             throw ConfigurationError(key: "payment.defaultText", "must be 1-100 characters (it is shown in the app).")
@@ -148,6 +156,7 @@ public struct DaemonConfiguration: Sendable {
             qrMode: qrMode,
             qrOptions: QRRenderOptions(errorCorrection: level, size: .moduleSize(moduleSize)),
             pollInterval: .milliseconds(poll),
+            minimumAmount: minimumAmount,
             maximumAmount: maximumAmount,
             defaultText: defaultText,
             fallBackURL: fallBack,

@@ -153,7 +153,12 @@ public final class VippsSimulator: Sendable {
         let application = self.makeApplication(host: host, port: port, onListening: onListening)
         try await withThrowingDiscardingTaskGroup { group in
             if let timing = self.configuration.autoCustomer {
-                let customer = AutoCustomerLoop(engine: self.engine, timing: timing, logger: self.logger)
+                let customer = AutoCustomerLoop(
+                    engine: self.engine,
+                    faults: self.faults,
+                    timing: timing,
+                    logger: self.logger
+                )
                 group.addTask { await customer.run() }
             }
             try await withGracefulShutdownHandler {

@@ -68,14 +68,57 @@ public struct VippsSimulatorConfiguration: Sendable {
 
     /// A pretend customer for demo mode, acting in real time after each initiation.
     public struct AutoCustomer: Sendable, Hashable {
+        /// What the pretend customer does with a payment.
+        public enum Behaviour: Int, Sendable, Hashable, CaseIterable {
+            /// Opens the payment, then approves it.
+            case approve = 0
+            /// Opens the payment, then declines it in the app.
+            case decline = 1
+            /// Opens it; the first card is refused; pays with another card.
+            case cardRefusedThenApprove = 2
+            /// Opens it; the card is refused; gives up.
+            case cardRefused = 3
+            /// Never opens it: the payment expires (the simulator's clock jumps Vipps' 5 minutes ahead).
+            case walkAway = 4
+            /// Opens it and does nothing more, so the till can cancel a scanned payment.
+            case openAndWait = 5
+            /// Opens it; Vipps becomes unreachable for 12 s (the screen says so), and the approval made meanwhile shows
+            /// once Vipps is back.
+            case vippsUnreachable = 6
+
+            /// The behaviour chosen by the øre of `amount` (`amount % 100`) when the customer acts by amount; any
+            /// øre without a meaning approves.
+            public static func forAmount(_ amount: Int) -> Behaviour {
+                Behaviour(rawValue: amount % 100) ?? .approve
+            }
+
+            /// What the customer does, for the demo's banner and help.
+            public var summary: String {
+                switch self {
+                case .approve: "approves"
+                case .decline: "declines"
+                case .cardRefusedThenApprove: "card refused, pays with another card"
+                case .cardRefused: "card refused, gives up"
+                case .walkAway: "walks away (expires)"
+                case .openAndWait: "scans and waits (for the till to cancel)"
+                case .vippsUnreachable: "approves while Vipps is unreachable for 12 s"
+                }
+            }
+        }
+
         /// Real time from initiation to opening.
         public var openAfter: Duration
-        /// Real time from initiation to approval.
+        /// Real time from initiation to approval (or the customer's other decision).
         public var approveAfter: Duration
+        /// Whether the øre of the amount choose the customer's behaviour (``Behaviour/forAmount(_:)``); otherwise
+        /// every payment is approved.
+        public var actsByAmount: Bool
 
-        public init(openAfter: Duration = .seconds(2), approveAfter: Duration = .seconds(4)) {
+        public init(openAfter: Duration = .seconds(2), approveAfter: Duration = .seconds(4), actsByAmount: Bool = false)
+        {
             self.openAfter = openAfter
             self.approveAfter = approveAfter
+            self.actsByAmount = actsByAmount
         }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import QRPayDaemon
 
 /// The control API over the daemon's Unix socket, with the failures qrpayctl reports turned into exit codes.
 struct DaemonClient: Sendable {
@@ -120,11 +121,24 @@ struct DaemonClient: Sendable {
 
     private func cannotConnect(because error: any Error) -> ExitCode {
         Output.error("error: cannot talk to qrpayd on \(self.socketPath): \(Self.reason(error))")
-        Output.error(
-            "hint: check that the daemon runs (systemctl status qrpayd.socket qrpayd.service), that the path is right "
-                + "(--socket or QRPAYD_SOCKET), and that your user is in the socket's group."
-        )
+        Output.error(Self.hint(socketPath: self.socketPath))
         return ExitStatus.cannotConnect
+    }
+
+    /// What to check when the daemon cannot be reached: the demo's socket when a demo is about, else the service.
+    static func hint(socketPath: String) -> String {
+        let demoSocket = DemoMode.socketPath
+        if socketPath == demoSocket {
+            return "hint: no qrpayd demo answers on \(demoSocket); start one with `swift run qrpayd --demo` "
+                + "(or `qrpayd --demo`) and leave it running."
+        }
+        if DemoMode.seemsPresent() {
+            let running = DemoMode.isRunning() ? "is running" : "has run here"
+            return "hint: a qrpayd demo \(running); its socket is \(demoSocket). Use "
+                + "`export QRPAYD_SOCKET=\(demoSocket)` or `--socket \(demoSocket)`."
+        }
+        return "hint: check that the daemon runs (systemctl status qrpayd.socket qrpayd.service), that the path is "
+            + "right (--socket or QRPAYD_SOCKET), and that your user is in the socket's group."
     }
 
     private static func reason(_ error: any Error) -> String {

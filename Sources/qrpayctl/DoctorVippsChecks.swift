@@ -86,7 +86,11 @@ struct DoctorVippsChecks: Sendable {
             _ = try await response.body.collect(upTo: 1 << 20)
             let date = response.headers.first(name: "Date").flatMap(Self.httpDate)
             return (
-                .ok("vipps", "\(self.configuration.environment) answers (HTTP \(response.status.code))"),
+                .ok(
+                    "vipps",
+                    "\(self.configuration.environment) is reachable: GET / answered HTTP \(response.status.code) "
+                        + "(any HTTP answer proves the network path and TLS; the keys are checked next)"
+                ),
                 date
             )
         } catch {

@@ -39,6 +39,19 @@ enum Output {
         }
     }
 
+    /// The column widths of `watch`, which prints one line at a time and cannot measure its rows first: wide enough
+    /// for most references, any amount up to the default maximum, every state and a captured amount.
+    static let streamWidths = [6, 20, 13, 13, 22]
+
+    /// One line of fixed-width columns (a longer cell pushes only its own line); amounts are right-aligned.
+    static func streamLine(_ cells: [String], rightAligned: Set<Int> = []) -> String {
+        cells.enumerated().map { index, cell in
+            guard index < cells.count - 1, index < self.streamWidths.count else { return cell }
+            let pad = String(repeating: " ", count: max(0, self.streamWidths[index] - cell.count))
+            return rightAligned.contains(index) ? pad + cell : cell + pad
+        }.joined(separator: "  ")
+    }
+
     /// A payment in full, for `status` and `pay`.
     static func payment(_ payment: WirePayment) {
         var state = payment.state

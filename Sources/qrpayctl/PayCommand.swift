@@ -7,8 +7,9 @@ struct PayCommand: AsyncParsableCommand {
         commandName: "pay",
         abstract: "Start a payment: the QR code goes on the customer screen.",
         discussion: """
-            AMOUNT is in øre: 12900 is 129.00 NOK. The same REFERENCE and AMOUNT again returns the same payment \
-            (a retry after a lost answer never charges twice).
+            AMOUNT carries its unit: 129.00kr, 129,00kr, "129,00 kr", 129kr or 12900øre (all 129.00 NOK). A bare \
+            number is refused, because 129 could be kroner or øre. The same REFERENCE and AMOUNT again returns the \
+            same payment (a retry after a lost answer never charges twice).
             With --wait, qrpayctl follows the payment until the customer has paid (exit 0: authorized or captured) \
             or it ended otherwise (exit 4).
             """
@@ -19,14 +20,18 @@ struct PayCommand: AsyncParsableCommand {
     @Argument(help: "The till's reference for the payment: 1-40 characters of A-Z, a-z, 0-9 and '-'.")
     var reference: String
 
-    @Argument(help: "The amount in øre (12900 = 129.00 NOK).")
-    var amount: Int
+    @Argument(help: "The amount with its unit: 129.00kr, \"129,00 kr\" or 12900øre.")
+    var amount: String
 
     @Option(help: "The text shown in the customer's app.")
     var text: String?
 
     @Flag(help: "Follow the payment until the customer has paid or it is over.")
     var wait = false
+
+    func validate() throws {
+        _ = try AmountArgument(parsing: self.amount, name: "AMOUNT")
+    }
 
     func run() async throws {
         try await DaemonClient.with(socketPath: self.connection.socketPath) { client in
@@ -84,7 +89,8 @@ struct PayCommand: AsyncParsableCommand {
     }
 
     private func body() throws -> String {
-        var fields = [#""reference":\#(JSONText.quote(self.reference))"#, #""amount":\#(self.amount)"#]
+        let amount = try AmountArgument(parsing: self.amount, name: "AMOUNT").ore
+        var fields = [#""reference":\#(JSONText.quote(self.reference))"#, #""amount":\#(amount)"#]
         if let text = self.text { fields.append(#""text":\#(JSONText.quote(text))"#) }
         return "{" + fields.joined(separator: ",") + "}"
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QRPayDaemon
 
 /// The operator's and the till's command-line client for qrpayd.
 @main
@@ -7,7 +8,15 @@ struct QRPayCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qrpayctl",
         abstract: "Talk to the qrpayd payment daemon, or draw a QR code by hand.",
-        discussion: ExitStatus.summary,
+        discussion: """
+            Every daemon command talks to the control socket /run/qrpayd/control.sock; --socket PATH (before or after \
+            the subcommand) or the environment variable QRPAYD_SOCKET names another one. For `qrpayd --demo`: \
+            export QRPAYD_SOCKET=\(DemoMode.socketPath)
+
+            Amounts carry their unit: 129.00kr, "129,00 kr" or 12900øre.
+
+            \(ExitStatus.summary)
+            """,
         subcommands: [
             PayCommand.self,
             StatusCommand.self,

@@ -27,7 +27,7 @@ struct CancelCommand: AsyncParsableCommand {
 struct CaptureCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "capture",
-        abstract: "Capture an approved payment (settlement 'till'): all that is reserved, or --amount øre."
+        abstract: "Capture an approved payment (settlement 'till'): all that is reserved, or --amount."
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -37,13 +37,14 @@ struct CaptureCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try PathReference.check(self.reference)
+        if let amount { _ = try AmountArgument(parsing: amount, name: "--amount") }
     }
 
-    @Option(help: "Øre to capture; the rest of the reservation if left out.")
-    var amount: Int?
+    @Option(help: "How much to capture, with its unit (50.00kr or 5000øre); the rest of the reservation if left out.")
+    var amount: String?
 
     func run() async throws {
-        let body = self.amount.map { #"{"amount":\#($0)}"# }
+        let body = try self.amount.map { #"{"amount":\#(try AmountArgument(parsing: $0, name: "--amount").ore)}"# }
         try await SettleRequest(connection: self.connection, reference: self.reference, action: "capture", body: body)
             .run()
     }
@@ -63,13 +64,14 @@ struct RefundCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try PathReference.check(self.reference)
+        _ = try AmountArgument(parsing: self.amount, name: "--amount")
     }
 
-    @Option(help: "Øre to refund (12900 = 129.00 NOK).")
-    var amount: Int
+    @Option(help: "How much to refund, with its unit (20.00kr or 2000øre).")
+    var amount: String
 
     func run() async throws {
-        let body = #"{"amount":\#(self.amount)}"#
+        let body = #"{"amount":\#(try AmountArgument(parsing: self.amount, name: "--amount").ore)}"#
         try await SettleRequest(connection: self.connection, reference: self.reference, action: "refund", body: body)
             .run()
     }

@@ -31,10 +31,12 @@ struct WatchCommand: AsyncParsableCommand {
                     Output.line(event.data)
                 } else {
                     let payment = try event.payment()
+                    // Fixed columns (an empty "captured" cell keeps its place), so the lines of a stream line up.
                     Output.line(
-                        (["#\(event.id.map(String.init) ?? "?")"] + Output.paymentRow(payment))
-                            .filter { !$0.isEmpty }
-                            .joined(separator: "  ")
+                        Output.streamLine(
+                            ["#\(event.id.map(String.init) ?? "?")"] + Output.paymentRow(payment),
+                            rightAligned: [2]
+                        )
                     )
                 }
                 seen += 1

@@ -26,7 +26,22 @@ struct QRPayd: AsyncParsableCommand {
     @Option(help: "Keep the payment database in this directory (instead of state.directory).")
     var stateDirectory: String?
 
-    @Flag(help: "Run against an embedded Vipps simulator with a temporary state directory: no keys needed.")
+    @Option(help: "Serve the customer screen on this port (instead of display.port; 0 picks a free one).")
+    var displayPort: Int?
+
+    @Option(
+        help:
+            "Who captures: 'auto' (qrpayd, as soon as the customer approves) or 'till' (instead of payment.settlement)."
+    )
+    var settlement: String?
+
+    @Flag(
+        help: """
+            Run against an embedded Vipps simulator with a temporary state directory: no keys needed. The simulated \
+            customer acts by the amount's øre: ,00 approves, ,01 declines, ,02 card refused then another card, ,03 \
+            card refused, ,04 walks away, ,05 scans and waits, ,06 approves while Vipps is unreachable.
+            """
+    )
     var demo = false
 
     @Flag(help: "Check the configuration and exit.")
@@ -40,9 +55,19 @@ struct QRPayd: AsyncParsableCommand {
         var overrides: [String: String] = [:]
         if let controlSocket { overrides["control.socketPath"] = controlSocket }
         if let stateDirectory { overrides["state.directory"] = stateDirectory }
+        if let displayPort { overrides["display.port"] = String(displayPort) }
+        if let settlement { overrides["payment.settlement"] = settlement }
 
         if self.demo {
-            try await DemoMode.run(overrides: overrides)
+            do {
+                try await DemoMode.run(overrides: overrides)
+            } catch let error as DemoMode.AlreadyRunning {
+                FileHandle.standardError.write(Data("qrpayd: \(error)\n".utf8))
+                throw ExitCode.failure
+            } catch let error as ConfigurationError {
+                FileHandle.standardError.write(Data("qrpayd: configuration error: \(error)\n".utf8))
+                throw ExitCode(78)
+            }
             return
         }
         environment["QRPAYD_CONFIG"] = environment["QRPAYD_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }

@@ -118,6 +118,23 @@ struct EventStreamTests {
         }
     }
 
+    /// `/v1/health` counts connected pages: a page that goes must stop counting when its connection closes, not at
+    /// the next keep-alive (15 s later). Here no keep-alive comes within the test's time limit.
+    @Test func aPageThatHangsUpIsForgottenAtOnceWithoutWaitingForAKeepAlive() async throws {
+        let feed = DisplayFeed()
+        await feed.show(Self.payment)
+        try await withDisplayServer(feed: feed, keepAliveInterval: .seconds(3600)) { server in
+            do {
+                let page = try RawSocket(host: "127.0.0.1", port: server.port)
+                try page.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                await feed.waitForSubscribers(1)
+                // The page reads what it was sent, then closes as a browser tab does (an orderly FIN).
+                #expect(try await page.readScreens(until: 12900) == [12900])
+            }
+            await feed.waitForSubscribers(0)
+        }
+    }
+
     /// A page whose socket never drains (a frozen browser) fills the kernel buffers and blocks its own writer.
     /// The feed and the other page must not notice, and when the stuck page drains it gets the newest screen
     /// without a backlog of every screen in between.

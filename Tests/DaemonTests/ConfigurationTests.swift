@@ -36,6 +36,7 @@ import VippsAPI
         #expect(configuration.engine.qrMode == .qrAPI)
         #expect(configuration.engine.fallBackURL == "https://www.vipps.no/thankyoupage/")
         #expect(configuration.engine.pollInterval == .seconds(1))
+        #expect(configuration.engine.minimumAmount == 100)
         #expect(configuration.controlSocketPath == "/run/qrpayd/control.sock")
         #expect(configuration.secretSources["vipps.clientSecret"] == .environment("VIPPS_CLIENT_SECRET"))
         #expect(!"\(configuration.credentials)".contains("s3cret-value"))
@@ -53,6 +54,8 @@ import VippsAPI
         ("vipps.callbackPrefix", "myapp://callback", "vipps.callbackPrefix"),
         ("payment.settlement", "later", "payment.settlement"),
         ("payment.maximumAmount", "50", "payment.maximumAmount"),
+        ("payment.minimumAmount", "99", "payment.minimumAmount"),
+        ("payment.minimumAmount", "2000000", "payment.minimumAmount"),
         ("payment.pollIntervalMilliseconds", "100", "payment.pollIntervalMilliseconds"),
         ("payment.orderIdPrefix", "kiosk 7", "payment.orderIdPrefix"),
         ("payment.refunds.enabled", "perhaps", "payment.refunds.enabled"),

@@ -38,7 +38,7 @@ import VippsSimulator
 
     @Test func watchPrintsOneLinePerEvent() async throws {
         try await DaemonHarness.run { daemon in
-            _ = try await daemon.qrpayctl("pay", "till9-000010", "12900")
+            _ = try await daemon.qrpayctl("pay", "till9-000010", "129.00kr")
             _ = try await daemon.qrpayctl("cancel", "till9-000010")
 
             // Four events: created, QR shown, the cancel stored (pending) before it went to Vipps, cancelled.
@@ -48,6 +48,20 @@ import VippsSimulator
             #expect(lines.count == 4)
             #expect(lines.allSatisfy { $0.contains("till9-000010") && $0.contains("129.00 NOK") })
             #expect(lines.last?.contains("cancelled") == true)
+            // The columns line up: the amount ends, and the state and the time start, at the same place on every line.
+            let columns = lines.map { line -> [Int] in
+                let text = String(line)
+                let offset = { (range: Range<String.Index>?) in
+                    range.map { text.distance(from: text.startIndex, to: $0.lowerBound) } ?? -1
+                }
+                return [
+                    offset(text.range(of: " NOK")),
+                    offset(text.range(of: #"(initiating|awaiting-scan|cancelled)"#, options: .regularExpression)),
+                    offset(text.range(of: #"\d{4}-\d{2}-\d{2}T"#, options: .regularExpression)),
+                ]
+            }
+            #expect(Set(columns).count == 1, "\(human.output)")
+            #expect(columns.first?.allSatisfy { $0 > 0 } == true, "\(human.output)")
 
             let json = try await daemon.qrpayctl("watch", "--after", "0", "--count", "4", "--json")
             let states = try json.output.split(separator: "\n").map {
@@ -64,7 +78,7 @@ import VippsSimulator
             #expect(status.standardError.contains("error: No such payment: "))
             #expect(status.output.isEmpty)
 
-            let tooHigh = try await daemon.qrpayctl("pay", "till9-000011", "99999999")
+            let tooHigh = try await daemon.qrpayctl("pay", "till9-000011", "99999999øre")
             #expect(tooHigh.status == 1)
             #expect(tooHigh.standardError.contains("error: Amount above the configured maximum"))
         }
@@ -84,16 +98,43 @@ import VippsSimulator
     @Test func noDaemonExitsThreeAndSaysWhatToCheck() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("absent.sock").path
-        let result = try await CLIProcess.run(["health", "--socket", path])
+        // No demo in this TMPDIR, so the hint is the service's.
+        let result = try await CLIProcess.run(["health", "--socket", path], environment: ["TMPDIR": directory.path])
         #expect(result.status == 3)
         #expect(result.standardError.contains(path))
         #expect(result.standardError.contains("systemctl status qrpayd.socket"))
         #expect(result.standardError.contains("group"))
     }
 
+    @Test func aBareAmountIsRefusedWithTheUnitsItCouldHaveMeant() async throws {
+        let result = try await CLIProcess.run(["pay", "till9-1", "12900", "--socket", "/nonexistent/control.sock"])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("12900kr or 12900øre"), "\(result.standardError)")
+        let kroner = try await CLIProcess.run(["pay", "till9-1", "129.00", "--socket", "/nonexistent/control.sock"])
+        #expect(kroner.standardError.contains("write 129.00kr"), "\(kroner.standardError)")
+    }
+
+    @Test func helpSaysHowToWriteAnAmountAndWhereTheSocketIs() async throws {
+        let pay = try await CLIProcess.run(["pay", "--help"])
+        #expect(pay.status == 0)
+        #expect(pay.output.contains("129.00kr"))
+        #expect(pay.output.contains("12900øre"))
+        #expect(pay.output.contains("bare"))
+        let top = try await CLIProcess.run(["--help"])
+        #expect(top.status == 0)
+        #expect(top.output.contains("--socket"))
+        #expect(top.output.contains("QRPAYD_SOCKET"))
+    }
+
     @Test(arguments: [
         ["pay", "till9-1"],
         ["pay", "till9-1", "lots"],
+        ["pay", "till9-1", "12900"],
+        ["pay", "till9-1", "129.00"],
+        ["pay", "till9-1", "129.005kr"],
+        ["pay", "till9-1", "129.5øre"],
+        ["capture", "till9-1", "--amount", "4000"],
+        ["refund", "till9-1", "--amount", "20"],
         ["status", "bad ref"],
         ["refund", "till9-1"],
         ["watch", "--count", "0"],

@@ -8,7 +8,7 @@ import VippsSimulator
 @Suite struct PaymentCommandTests {
     @Test func payPrintsThePaymentAndStatusReadsItBack() async throws {
         try await DaemonHarness.run { daemon in
-            let pay = try await daemon.qrpayctl("pay", "till9-000001", "12900", "--text", "Kaffe og bolle")
+            let pay = try await daemon.qrpayctl("pay", "till9-000001", "129,00 kr", "--text", "Kaffe og bolle")
             #expect(pay.status == 0, "\(pay.standardError)")
             #expect(pay.output.contains("till9-000001"))
             #expect(pay.output.contains("129.00 NOK"))
@@ -24,7 +24,7 @@ import VippsSimulator
 
     @Test func jsonPrintsTheDaemonsJSON() async throws {
         try await DaemonHarness.run { daemon in
-            let pay = try await daemon.qrpayctl("pay", "till9-000002", "12900", "--json")
+            let pay = try await daemon.qrpayctl("pay", "till9-000002", "12900øre", "--json")
             #expect(pay.status == 0, "\(pay.standardError)")
             let created = try Self.object(pay.standardOutput)
             #expect(created["state"] as? String == "awaiting-scan")
@@ -56,7 +56,7 @@ import VippsSimulator
 
     @Test func cancelStopsThePayment() async throws {
         try await DaemonHarness.run { daemon in
-            _ = try await daemon.qrpayctl("pay", "till9-000004", "12900")
+            _ = try await daemon.qrpayctl("pay", "till9-000004", "129kr")
             let cancel = try await daemon.qrpayctl("cancel", "till9-000004")
             #expect(cancel.status == 0, "\(cancel.standardError)")
             #expect(cancel.output.contains("cancelled (final)"))
@@ -67,7 +67,7 @@ import VippsSimulator
         try await DaemonHarness.run(settlement: .till) { daemon in
             _ = try await daemon.approvedPayment("till9-000005", amount: 10000, until: .authorized)
 
-            let part = try await daemon.qrpayctl("capture", "till9-000005", "--amount", "4000")
+            let part = try await daemon.qrpayctl("capture", "till9-000005", "--amount", "40.00kr")
             #expect(part.status == 0, "\(part.standardError)")
             #expect(part.output.contains("40.00 NOK"))
             #expect(part.output.contains("captured"))
@@ -75,7 +75,7 @@ import VippsSimulator
             let rest = try await daemon.qrpayctl("capture", "till9-000005", "--json")
             #expect(try Self.object(rest.standardOutput)["capturedAmount"] as? Int == 10000)
 
-            let refund = try await daemon.qrpayctl("refund", "till9-000005", "--amount", "2500")
+            let refund = try await daemon.qrpayctl("refund", "till9-000005", "--amount", "2500øre")
             #expect(refund.status == 0, "\(refund.standardError)")
             let refunded = try #require(refund.output.split(separator: "\n").first { $0.hasPrefix("refunded") })
             #expect(refunded.contains("25.00 NOK"))
@@ -85,7 +85,7 @@ import VippsSimulator
     @Test func payWaitExitsZeroOnceTheCustomerHasPaid() async throws {
         try await DaemonHarness.run(settlement: .auto) { daemon in
             let events = await daemon.engine.events.subscribe(after: nil)
-            async let pay = daemon.qrpayctl("pay", "till9-000006", "12900", "--wait")
+            async let pay = daemon.qrpayctl("pay", "till9-000006", "129.00kr", "--wait")
             try await DaemonHarness.wait(for: "till9-000006", to: .awaitingScan, in: events)
             try await daemon.simulator.approve(orderId: daemon.orderId("till9-000006"))
             let result = try await pay
@@ -97,7 +97,7 @@ import VippsSimulator
     @Test func payWaitExitsFourWhenTheCustomerDeclines() async throws {
         try await DaemonHarness.run { daemon in
             let events = await daemon.engine.events.subscribe(after: nil)
-            async let pay = daemon.qrpayctl("pay", "till9-000007", "12900", "--wait")
+            async let pay = daemon.qrpayctl("pay", "till9-000007", "129.00kr", "--wait")
             try await DaemonHarness.wait(for: "till9-000007", to: .awaitingScan, in: events)
             try await daemon.simulator.decline(orderId: daemon.orderId("till9-000007"))
             let result = try await pay

@@ -54,20 +54,58 @@ public final class DaemonProcess: Sendable {
         return (["--config", file.path], environment, socket)
     }
 
-    /// Starts qrpayd; the log lines (stderr) arrive on ``lines``.
-    public init(arguments: [String], environment: [String: String], socketPath: String) throws {
+    /// What qrpayd printed on standard output (a pipe), line by line: the demo's banner.
+    public let outputLines: AsyncStream<String>
+
+    /// Starts qrpayd; the log lines (stderr) arrive on ``lines``, standard output on ``outputLines``.
+    ///
+    /// - Parameter executable: What to run instead of the built `qrpayd` (a shell that `exec`s it, for the README).
+    public init(
+        arguments: [String],
+        environment: [String: String],
+        socketPath: String,
+        executable: String = productPath("qrpayd")
+    ) throws {
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         let sink: @Sendable (String?) -> Void = { line in
             if let line { continuation.yield(line) } else { continuation.finish() }
         }
+        let (outputLines, outputContinuation) = AsyncStream.makeStream(of: String.self)
+        let outputSink: @Sendable (String?) -> Void = { line in
+            if let line { outputContinuation.yield(line) } else { outputContinuation.finish() }
+        }
         self.process = try SpawnedProcess(
-            productPath("qrpayd"),
+            executable,
             arguments,
             environment: environment,
+            standardOutput: .lines(outputSink),
             standardError: .lines(sink)
         )
         self.lines = lines
+        self.outputLines = outputLines
         self.socketPath = socketPath
+    }
+
+    /// The environment for `qrpayd --demo` in a test: this process's, without systemd's variables, and with `TMPDIR`
+    /// at `directory`, so the demo's socket and state (`$TMPDIR/qrpayd-demo`) are the test's own.
+    public static func demoEnvironment(temporaryDirectory directory: TemporaryDirectory) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        for key in [
+            "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "JOURNAL_STREAM",
+            "QRPAYD_SOCKET",
+        ] {
+            environment[key] = nil
+        }
+        environment["TMPDIR"] = directory.path
+        return environment
+    }
+
+    /// Waits for a line on standard output containing `text`; nil if the output ended first.
+    public func waitForOutput(containing text: String) async -> String? {
+        for await line in self.outputLines where line.contains(text) {
+            return line
+        }
+        return nil
     }
 
     public var processIdentifier: pid_t { self.process.processID }
@@ -89,6 +127,10 @@ public final class DaemonProcess: Sendable {
 
     public struct DaemonDidNotStart: Error {
         public var status: Int32?
+
+        public init(status: Int32?) {
+            self.status = status
+        }
     }
 
     /// Sends `signal` and waits for the process to end; returns its exit status (128 + signal if killed).

@@ -54,7 +54,7 @@ import Testing
             continuation.yield(count)
             return AccessToken(value: "token-\(count)", lifetime: .milliseconds(200))
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: Void.self) { group in
             group.addTask { await provider.refreshLoop() }
             var seen = 0
             for await count in renewals {

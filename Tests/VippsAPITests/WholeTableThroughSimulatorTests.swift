@@ -381,10 +381,9 @@ struct WholeTableThroughSimulatorTests {
             case .forceApprove: return nil
             }
             return nil
-        } catch let error as VippsError {
-            return error
         } catch {
-            return nil
+            // Every client call throws VippsError only (typed throws).
+            return error
         }
     }
 }

@@ -81,19 +81,19 @@ struct PaymentRun: Sendable {
         // cashier cancelled first) is simply not possible for them.
         switch behaviour {
         case .approve:
-            try? await simulator.open(orderId: orderId)
-            try? await simulator.approve(orderId: orderId)
+            _ = try? await simulator.open(orderId: orderId)
+            _ = try? await simulator.approve(orderId: orderId)
         case .approveAfterScanShows:
-            try? await simulator.open(orderId: orderId)
+            _ = try? await simulator.open(orderId: orderId)
             _ = await self.ledger.wait(for: reference) { $0.state != "awaiting-scan" }
-            try? await simulator.approve(orderId: orderId)
+            _ = try? await simulator.approve(orderId: orderId)
         case .decline:
-            try? await simulator.open(orderId: orderId)
-            try? await simulator.decline(orderId: orderId)
+            _ = try? await simulator.open(orderId: orderId)
+            _ = try? await simulator.decline(orderId: orderId)
         case .cardDeclinedThenApprove:
-            try? await simulator.open(orderId: orderId)
-            try? await simulator.cardDecline(orderId: orderId)
-            try? await simulator.approve(orderId: orderId)
+            _ = try? await simulator.open(orderId: orderId)
+            _ = try? await simulator.cardDecline(orderId: orderId)
+            _ = try? await simulator.approve(orderId: orderId)
         case .walkAway:
             // Vipps' five minutes pass on the simulator's clock; its expiry is stamped then, as Vipps does.
             await simulator.advanceClock(by: .seconds(301))
@@ -101,11 +101,11 @@ struct PaymentRun: Sendable {
         case .tillCancelsBeforeScan:
             try await self.money(reference, "cancel")
         case .tillCancelsAfterScan:
-            try? await simulator.open(orderId: orderId)
+            _ = try? await simulator.open(orderId: orderId)
             _ = await self.ledger.wait(for: reference) { $0.state != "awaiting-scan" }
             try await self.money(reference, "cancel")
         case .tillCancelsWhileApproving:
-            try? await simulator.open(orderId: orderId)
+            _ = try? await simulator.open(orderId: orderId)
             let approving = Task {
                 do { try await simulator.approve(orderId: orderId) } catch {}
             }
