@@ -96,11 +96,18 @@ public final class PaymentStore: Sendable {
             throw StoreError(kind: .corrupt, message: Self.damaged(path, "\(error)"))
         }
         if !fileManager.fileExists(atPath: marker) {
-            fileManager.createFile(
+            let written = fileManager.createFile(
                 atPath: marker,
                 contents: Data("qrpayd state directory\n".utf8),
                 attributes: [.posixPermissions: 0o600]
             )
+            guard written else {
+                // Without the marker a vanished database would later be replaced by an empty one unnoticed.
+                throw StoreError(
+                    kind: .writeFailed,
+                    message: "Cannot write \(marker) in the state directory; check its owner and free space."
+                )
+            }
         }
     }
 
