@@ -215,7 +215,18 @@ public enum Daemon {
         case .production: environment = "production"
         case .custom(let baseURL, let isTest): environment = "\(isTest ? "test" : "production") via \(baseURL)"
         }
-        let writable = FileManager.default.isWritableFile(atPath: configuration.stateDirectory)
+        // A store that cannot be read is reported as such (not writable, degraded), never as "no payment open".
+        let activePayment: Payment?
+        let readable: Bool
+        do {
+            activePayment = try await engine.activePayment()
+            readable = true
+        } catch {
+            activePayment = nil
+            readable = false
+        }
+        let writable = readable && FileManager.default.isWritableFile(atPath: configuration.stateDirectory)
+        let unreconciled = await engine.unreconciledPayments()
         let displayReport =
             configuration.displayEnabled
             ? HealthReport.Display(
@@ -223,7 +234,9 @@ public enum Daemon {
                 url: displayPort.map { "http://\(configuration.display.host):\($0)/" },
                 connectedPages: await feed.subscriberCount
             ) : nil
-        let degraded = !vippsHealth.reachable || !writable || (configuration.displayEnabled && displayPort == nil)
+        let degraded =
+            !vippsHealth.reachable || !writable || !unreconciled.isEmpty
+            || (configuration.displayEnabled && displayPort == nil)
         return HealthReport(
             status: degraded ? .degraded : .ok,
             version: Self.version,
@@ -234,8 +247,8 @@ public enum Daemon {
                 lastError: vippsHealth.consecutiveFailures > 0 ? vippsHealth.lastError : nil,
                 lastSuccess: vippsHealth.lastSuccess
             ),
-            activePayment: try? await engine.activePayment(),
-            unreconciledPayments: await engine.unreconciledPayments(),
+            activePayment: activePayment,
+            unreconciledPayments: unreconciled,
             display: displayReport,
             store: .init(path: store.path, writable: writable)
         )
