@@ -63,29 +63,27 @@ extension PaymentEngine {
         for record in open {
             self.logPayment(.recoveryFoundOpenPayment, record.payment, level: .notice)
         }
-        var unreachableInARow = 0
         var reconciled = 0
+        var vippsGone = false
         var index = 0
         while index < records.count {
             let batch = records[index..<min(index + Self.recoveryConcurrency, records.count)]
             index += batch.count
-            if unreachableInARow >= 3 {
-                for record in batch { self.markUnreconciled(record.payment.reference) }
+            if vippsGone {
+                // Vipps is plainly unreachable: the rest are marked without waiting for each to time out.
+                for record in batch { await self.markUnreconciled(record.payment.reference) }
                 continue
             }
             let answered = await withTaskGroup(of: Bool.self) { group in
                 for record in batch {
                     group.addTask { await self.reconcile(record.payment.reference) }
                 }
-                var answered: [Bool] = []
-                for await result in group { answered.append(result) }
+                var answered = 0
+                for await result in group where result { answered += 1 }
                 return answered
             }
-            reconciled += answered.filter { $0 }.count
-            unreachableInARow = answered.allSatisfy { !$0 } && !self.health.reachable ? unreachableInARow + 1 : 0
-            if answered.allSatisfy({ !$0 }) && self.health.consecutiveFailures >= 3 {
-                unreachableInARow = max(unreachableInARow, 3)
-            }
+            reconciled += answered
+            vippsGone = answered == 0 && self.health.consecutiveFailures >= 3
         }
         self.recovered = true
         self.logger.notice(
@@ -106,13 +104,21 @@ extension PaymentEngine {
         self.inFlight.insert(reference)
         defer { self.inFlight.remove(reference) }
         let answered = await self.pollOnce(reference, inRecovery: true)
-        if !answered { self.markUnreconciled(reference) }
+        if !answered { await self.markUnreconciled(reference) }
         return answered
     }
 
-    private func markUnreconciled(_ reference: String) {
+    /// Notes a payment Vipps could not be asked about: in its object (and an event), in `/v1/health`, and followed
+    /// until Vipps answers.
+    private func markUnreconciled(_ reference: String) async {
         self.unreconciled.insert(reference)
         if self.followed[reference] == nil { self.follow(reference, after: self.configuration.pollInterval) }
+        do {
+            let record = try self.requireRecord(reference)
+            if !record.payment.unreconciled { try await self.commit(record) }
+        } catch {
+            // The store's failure is in the journal already (storeRead); the set above still reports the payment.
+        }
         self.logger.warning(
             "Vipps could not be asked about a payment after the restart; it is followed until Vipps answers",
             metadata: [
@@ -296,7 +302,9 @@ extension PaymentEngine {
     {
         let before = record.payment.operations
         var record = self.settleOperations(with: details, in: record)
-        let changedOperations = record.payment.operations != before
+        // Vipps answered for a payment recovery could not ask about: its object says so from now on.
+        let reconciledNow = record.payment.unreconciled && !self.unreconciled.contains(record.payment.reference)
+        let changedOperations = record.payment.operations != before || reconciledNow
         let reference = record.payment.reference
         if record.payment.state == .failed {
             // A failed payment never becomes authorized or captured. If Vipps reserved money for it anyway, that

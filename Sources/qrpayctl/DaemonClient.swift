@@ -43,9 +43,15 @@ struct DaemonClient: Sendable {
     /// Sends a request and returns the daemon's answer, whatever its status.
     ///
     /// - Throws: ``ExitStatus/cannotConnect`` (after saying why) when the socket cannot be reached.
-    func send(_ method: HTTPMethod, _ path: String, json body: String? = nil) async throws -> Reply {
+    func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        json body: String? = nil,
+        headers: [(String, String)] = []
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: try self.url(path))
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))

@@ -10,9 +10,11 @@ enum ExitStatus {
     static let cannotConnect = ExitCode(3)
     /// `pay --wait`: the payment ended without the customer paying (declined, expired, cancelled, failed).
     static let notPaid = ExitCode(4)
+    /// capture, refund, cancel: accepted, but Vipps has not confirmed yet (`202`); qrpayd finishes it.
+    static let pending = ExitCode(5)
 
     static let summary = """
         Exit codes: 0 done; 1 the daemon refused (problem on stderr); 2 usage error; 3 cannot reach the daemon; \
-        4 (pay --wait) the customer did not pay.
+        4 (pay --wait) the customer did not pay; 5 (capture, refund, cancel) accepted, Vipps' answer still pending.
         """
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NIOHTTP1
 
 /// `qrpayctl cancel REFERENCE`.
@@ -13,12 +14,26 @@ struct CancelCommand: AsyncParsableCommand {
     @Argument(help: "The payment's reference.")
     var reference: String
 
+    @Option(
+        help: """
+            Sent as Idempotency-Key; the same key again returns the same operation, never a second one. \
+            A new one per command when left out.
+            """
+    )
+    var idempotencyKey: String?
+
     func validate() throws {
         _ = try PathReference.check(self.reference)
     }
 
     func run() async throws {
-        try await SettleRequest(connection: self.connection, reference: self.reference, action: "cancel", body: nil)
+        try await SettleRequest(
+            connection: self.connection,
+            reference: self.reference,
+            action: "cancel",
+            body: nil,
+            idempotencyKey: self.idempotencyKey
+        )
             .run()
     }
 }
@@ -35,6 +50,14 @@ struct CaptureCommand: AsyncParsableCommand {
     @Argument(help: "The payment's reference.")
     var reference: String
 
+    @Option(
+        help: """
+            Sent as Idempotency-Key; the same key again returns the same operation, never a second one. \
+            A new one per command when left out.
+            """
+    )
+    var idempotencyKey: String?
+
     func validate() throws {
         _ = try PathReference.check(self.reference)
         if let amount { _ = try AmountArgument(parsing: amount, name: "--amount") }
@@ -45,7 +68,13 @@ struct CaptureCommand: AsyncParsableCommand {
 
     func run() async throws {
         let body = try self.amount.map { #"{"amount":\#(try AmountArgument(parsing: $0, name: "--amount").ore)}"# }
-        try await SettleRequest(connection: self.connection, reference: self.reference, action: "capture", body: body)
+        try await SettleRequest(
+            connection: self.connection,
+            reference: self.reference,
+            action: "capture",
+            body: body,
+            idempotencyKey: self.idempotencyKey
+        )
             .run()
     }
 }
@@ -62,6 +91,14 @@ struct RefundCommand: AsyncParsableCommand {
     @Argument(help: "The payment's reference.")
     var reference: String
 
+    @Option(
+        help: """
+            Sent as Idempotency-Key; the same key again returns the same operation, never a second one. \
+            A new one per command when left out.
+            """
+    )
+    var idempotencyKey: String?
+
     func validate() throws {
         _ = try PathReference.check(self.reference)
         _ = try AmountArgument(parsing: self.amount, name: "--amount")
@@ -72,29 +109,42 @@ struct RefundCommand: AsyncParsableCommand {
 
     func run() async throws {
         let body = #"{"amount":\#(try AmountArgument(parsing: self.amount, name: "--amount").ore)}"#
-        try await SettleRequest(connection: self.connection, reference: self.reference, action: "refund", body: body)
+        try await SettleRequest(
+            connection: self.connection,
+            reference: self.reference,
+            action: "refund",
+            body: body,
+            idempotencyKey: self.idempotencyKey
+        )
             .run()
     }
 }
 
-/// `POST /v1/payments/{reference}/{action}` and the payment it answers with.
+/// `POST /v1/payments/{reference}/{action}` with an `Idempotency-Key`, and the payment it answers with. A `202`
+/// (Vipps has not answered yet) prints the payment, says so on standard error and exits 5.
 private struct SettleRequest {
     var connection: ConnectionOptions
     var reference: String
     var action: String
     var body: String?
+    var idempotencyKey: String?
 
     func run() async throws {
         let path = "/v1/payments/\(try PathReference.check(self.reference))/\(self.action)"
-        try await DaemonClient.with(socketPath: self.connection.socketPath) { client in
-            let payment = try await client.call(
-                .POST,
-                path,
-                json: self.body,
-                as: WirePayment.self,
-                printingJSON: self.connection.json
-            )
+        let key = self.idempotencyKey ?? UUID().uuidString
+        let pending = try await DaemonClient.with(socketPath: self.connection.socketPath) { client in
+            let reply = try await client.send(.POST, path, json: self.body, headers: [("Idempotency-Key", key)])
+            let payment = try client.decode(reply, as: WirePayment.self, printingJSON: self.connection.json)
             if !self.connection.json { Output.payment(payment) }
+            return reply.status == 202
+        }
+        if pending {
+            Output.error(
+                "pending: Vipps has not confirmed the \(self.action) yet; qrpayd finishes it (qrpayctl status "
+                    + "\(self.reference) or qrpayctl watch shows how it ends). To ask again, use "
+                    + "--idempotency-key \(key)."
+            )
+            throw ExitStatus.pending
         }
     }
 }

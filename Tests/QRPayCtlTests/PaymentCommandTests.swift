@@ -82,6 +82,34 @@ import VippsSimulator
         }
     }
 
+    /// Vipps does not answer the capture: qrpayctl says it is pending and exits 5; the same key again is the same
+    /// operation, and once Vipps answers it is captured once.
+    @Test func aPendingCaptureExitsFiveAndTheSameKeyIsTheSameOperation() async throws {
+        try await DaemonHarness.run(settlement: .till) { daemon in
+            _ = try await daemon.approvedPayment("till9-000015", amount: 10000, until: .authorized)
+            await daemon.simulator.inject(
+                .status(503, count: 1000, method: "POST", pathPrefix: "/ecomm/v2/payments/kiosk9-till9-000015/capture")
+            )
+            let first = try await daemon.qrpayctl("capture", "till9-000015", "--idempotency-key", "press-1", "--json")
+            #expect(first.status == 5, "\(first.standardError)")
+            #expect(first.standardError.contains("pending"))
+            let operation = try #require(try Self.object(first.standardOutput)["operation"] as? [String: Any])
+            #expect(operation["state"] as? String == "pending")
+
+            let again = try await daemon.qrpayctl("capture", "till9-000015", "--idempotency-key", "press-1", "--json")
+            #expect(again.status == 5)
+            let same = try #require(try Self.object(again.standardOutput)["operation"] as? [String: Any])
+            #expect(same["id"] as? String == operation["id"] as? String)
+
+            let events = await daemon.engine.events.subscribe(after: nil)
+            await daemon.simulator.clearFaults()
+            _ = try await DaemonHarness.wait(for: "till9-000015", to: .captured, in: events)
+            let done = try await daemon.qrpayctl("capture", "till9-000015", "--idempotency-key", "press-1")
+            #expect(done.status == 0, "\(done.standardError)")
+            #expect(try #require(await daemon.simulator.payment(orderId: daemon.orderId("till9-000015"))).successfulCaptures == 1)
+        }
+    }
+
     @Test func payWaitExitsZeroOnceTheCustomerHasPaid() async throws {
         try await DaemonHarness.run(settlement: .auto) { daemon in
             let events = await daemon.engine.events.subscribe(after: nil)

@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import PaymentCore
+import TestSupport
+import Testing
+import VippsSimulator
+
+/// Recovery when Vipps cannot be asked: it goes on past every payment, lets the till in, and says which payments it
+/// could not check, in their objects and in the list the health report shows, until Vipps answers.
+@Suite(.timeLimit(.minutes(2)))
+struct RecoveryTests {
+    @Test func paymentsVippsCannotBeAskedAboutAreMarkedUntilItAnswers() async throws {
+        let directory = try TemporaryDirectory()
+        let seed: @Sendable (SimulatorHarness) async throws -> Void = { simulatorHarness in
+            // What the box held when it stopped: one payment cancelled today, one waiting for its customer.
+            let engine = PaymentEngine(
+                configuration: .testing { $0.settlement = .till },
+                vipps: simulatorHarness.makeClient(),
+                store: try PaymentStore(directory: directory.path),
+                logger: Logger(label: "test.seed")
+            )
+            _ = try await engine.create(PaymentRequest(reference: "rec-1", amount: 5000, text: nil))
+            _ = try await engine.cancel(reference: "rec-1")
+            _ = try await engine.create(PaymentRequest(reference: "rec-2", amount: 5000, text: nil))
+            await simulatorHarness.simulator.inject(.unreachable(for: .seconds(3)))
+        }
+        try await EngineHarness.run(engine: .testing { $0.settlement = .till }, directory: directory, seed: seed) {
+            h in
+            var events = await h.events()
+            // The harness ran recovery before this body, with Vipps unreachable.
+            #expect(Set(await h.engine.unreconciledPayments()) == ["rec-1", "rec-2"])
+            #expect(try await h.engine.payment(reference: "rec-2").unreconciled)
+            #expect(try await h.engine.payment(reference: "rec-1").unreconciled)
+
+            _ = await events.next { $0.reference == "rec-2" && !$0.unreconciled }
+            _ = await events.next { $0.reference == "rec-1" && !$0.unreconciled }
+            #expect(await h.engine.unreconciledPayments().isEmpty)
+            #expect(try await h.engine.payment(reference: "rec-1").state == .cancelled)
+            #expect(try await h.engine.payment(reference: "rec-2").state == .awaitingScan)
+        }
+    }
+}
