@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QRPayDaemon
 
 /// The operator's and the till's command-line client for qrpayd.
 @main
@@ -8,6 +9,7 @@ struct QRPayCtl: AsyncParsableCommand {
         commandName: "qrpayctl",
         abstract: "Talk to the qrpayd payment daemon, or draw a QR code by hand.",
         discussion: ExitStatus.summary,
+        version: Daemon.version,
         subcommands: [
             PayCommand.self,
             StatusCommand.self,
