@@ -193,7 +193,7 @@ check "systemd runs as PID 1 in the container, system running" \
 t_booted=$(date +%s)
 
 # ---- Install as the README says --------------------------------------------------------------------------------------
-if ! output=$(in_ct apt-get install -y --no-download -o Dpkg::Options::=--force-confold \
+if ! output=$(in_ct apt-get install -y -o Dpkg::Options::=--force-confold \
         "/root/debs/$(basename "$DEB")" "/root/debs/$(basename "$SIM_DEB")" 2>&1); then
     die "apt-get install ./qrpayd.deb into the clean root" "$output"
 fi
@@ -361,7 +361,7 @@ REF5="${REFERENCE_PREFIX}upgrade"
 ctl pay "$REF5" 9900 >/dev/null 2>&1
 wait_for 30 "the payment to reach Vipps" sim_knows "$REF5"
 old_pid=$(main_pid)
-if output=$(in_ct apt-get install -y --no-download -o Dpkg::Options::=--force-confold \
+if output=$(in_ct apt-get install -y -o Dpkg::Options::=--force-confold \
         "/root/debs/$(basename "$NEXT_DEB")" 2>&1) \
     && [ "$(in_ct dpkg-query -W -f '${Version}' qrpayd)" = "$NEXT_VERSION" ]; then
     pass "upgrade to $NEXT_VERSION with a payment open"
@@ -392,7 +392,7 @@ if output=$(in_ct apt-get remove -y qrpayd 2>&1); then pass "apt-get remove qrpa
 check "remove keeps the configuration and the payment database" \
     sh -c "[ -f '$ROOT/etc/qrpayd/qrpayd.json' ] && [ -f '$ROOT/etc/qrpayd/credentials/vipps-client-secret' ] \
         && [ -n \"\$(ls -A '$ROOT/var/lib/private/qrpayd')\" ]"
-if output=$(in_ct apt-get install -y --no-download -o Dpkg::Options::=--force-confold \
+if output=$(in_ct apt-get install -y -o Dpkg::Options::=--force-confold \
         "/root/debs/$(basename "$NEXT_DEB")" 2>&1) \
     && wait_for 60 "qrpayd to be back" in_ct systemctl --quiet is-active qrpayd.service; then
     pass "reinstall: the enabled service is back"
