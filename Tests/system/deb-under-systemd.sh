@@ -136,7 +136,7 @@ check "/etc/qrpayd/qrpayd.json is a conffile" sh -c "dpkg-deb --ctrl-tarfile '$D
 NEXT_VERSION="$UPSTREAM_VERSION-$((${VERSION##*-} + 1))"
 mkdir -p "$WORK/next" && dpkg-deb -R "$DEB" "$WORK/next/pkg" \
     && sed -i "s/^Version: .*/Version: $NEXT_VERSION/" "$WORK/next/pkg/DEBIAN/control" \
-    && dpkg-deb --root-owner-group -Zxz -b "$WORK/next/pkg" "$WORK/dist/qrpayd_${NEXT_VERSION}_$(dpkg-deb -f "$DEB" Architecture).deb" \
+    && dpkg-deb --root-owner-group -Znone -b "$WORK/next/pkg" "$WORK/dist/qrpayd_${NEXT_VERSION}_$(dpkg-deb -f "$DEB" Architecture).deb" \
         >/dev/null \
     || die "repack the package as $NEXT_VERSION for the upgrade"
 rm -rf "$WORK/next"
@@ -362,6 +362,8 @@ else
 fi
 watchdog_said() { in_ct journalctl -u qrpayd --no-pager -o cat | grep -i 'watchdog timeout'; }
 check "the journal says why: the watchdog's timeout" watchdog_said
+in_ct journalctl -u qrpayd --no-pager -o cat | grep -E 'Watchdog timeout|Main process exited|Scheduled restart' \
+    | tail -n 3 | sed 's/^/      /'
 
 # ---- 5. Upgrade with a payment open, remove, reinstall ---------------------------------------------------------------
 REF5="${REFERENCE_PREFIX}upgrade"
