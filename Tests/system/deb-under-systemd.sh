@@ -250,13 +250,18 @@ log "start to READY=1 under systemd: ${READY_MS} ms (systemctl enable --now took
 ctl() { in_ct qrpayctl "$@"; }
 payment_state() { ctl --json status "$1" 2>/dev/null | grep -o '"state" *: *"[a-z-]*"' | head -n 1 | sed 's/.*"\([a-z-]*\)"$/\1/'; }
 state_is() { [ "$(payment_state "$1")" = "$2" ]; }
-sim_knows() { sim GET "/_sim/payments/$ORDER_PREFIX$1" >/dev/null; }
+# The payment's Vipps orderId, as the daemon reports it (how it is built is the daemon's business).
+order_of() { ctl --json status "$1" 2>/dev/null | grep -o '"orderId" *: *"[^"]*"' | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/'; }
+# Sets ORDER once the payment exists and the simulator (Vipps) has it.
+reached_vipps() { ORDER=$(order_of "$1") && [ -n "$ORDER" ] && sim GET "/_sim/payments/$ORDER" >/dev/null; }
+# customer ACTION REFERENCE: play the customer (approve, decline, ...) once the payment has reached Vipps.
+customer() { wait_for 30 "payment $2 to reach Vipps" reached_vipps "$2" && sim POST "/_sim/payments/$ORDER/$1" >/dev/null; }
 main_pid() { prop qrpayd.service MainPID; }
 
 REF1="${REFERENCE_PREFIX}approve"
 in_ct sh -c "timeout 90 qrpayctl pay $REF1 12900 --text 'System test' --wait >/root/pay1.out 2>&1; echo \$? >/root/pay1.status" &
 PAY1=$!
-if wait_for 30 "the payment to reach Vipps" sim_knows "$REF1" && sim POST "/_sim/payments/$ORDER_PREFIX$REF1/approve" >/dev/null \
+if customer approve "$REF1" \
     && wait "$PAY1" && [ "$(cat "$ROOT/root/pay1.status")" = 0 ] && wait_for 30 "capture" state_is "$REF1" captured; then
     pass "a payment approved by the customer is captured ($REF1, qrpayctl pay --wait exits 0)"
 else
@@ -266,7 +271,7 @@ fi
 REF2="${REFERENCE_PREFIX}decline"
 in_ct sh -c "timeout 90 qrpayctl pay $REF2 4500 --wait >/root/pay2.out 2>&1; echo \$? >/root/pay2.status" &
 PAY2=$!
-if wait_for 30 "the payment to reach Vipps" sim_knows "$REF2" && sim POST "/_sim/payments/$ORDER_PREFIX$REF2/decline" >/dev/null \
+if customer decline "$REF2" \
     && wait "$PAY2" && [ "$(cat "$ROOT/root/pay2.status")" = 4 ] && state_is "$REF2" rejected; then
     pass "a payment the customer declines ends rejected ($REF2, qrpayctl pay --wait exits 4)"
 else
@@ -276,7 +281,7 @@ fi
 journal_has_fields() {
     local out
     out=$(in_ct journalctl -u qrpayd "PAYMENT_REFERENCE=$REF1" -o verbose --no-pager) || return 1
-    printf '%s' "$out" | grep -q "VIPPS_ORDER_ID=$ORDER_PREFIX$REF1" && printf '%s' "$out" | grep -q 'PAYMENT_AMOUNT=12900' \
+    printf '%s' "$out" | grep -q "VIPPS_ORDER_ID=$(order_of "$REF1")" && printf '%s' "$out" | grep -q 'PAYMENT_AMOUNT=12900' \
         && printf '%s' "$out" | grep -q 'PAYMENT_STATE=captured' && printf '%s' "$out" | grep -q '^ *MESSAGE_ID='
 }
 check "journalctl -u qrpayd PAYMENT_REFERENCE=... has the payment's fields (orderId, amount, state, MESSAGE_ID)" \
@@ -333,7 +338,7 @@ restarted_from() { local pid; pid=$(main_pid); [ -n "$pid" ] && [ "$pid" != 0 ] 
     && [ "$(prop qrpayd.service ActiveState)" = active ]; }
 REF4="${REFERENCE_PREFIX}sigkill"
 ctl pay "$REF4" 7000 >/dev/null 2>&1
-wait_for 30 "the payment to reach Vipps" sim_knows "$REF4"
+wait_for 30 "the payment to reach Vipps" reached_vipps "$REF4"
 old_pid=$(main_pid)
 in_ct systemctl kill -s SIGKILL qrpayd.service
 # The till asks at once: the socket is PID 1's, so the request waits for the restarted daemon instead of failing.
@@ -347,7 +352,7 @@ if wait_for 60 "systemd to restart qrpayd" restarted_from "$old_pid"; then
 else
     fail "SIGKILL: systemd restarts the daemon" "$(in_ct systemctl status qrpayd --no-pager)"
 fi
-if sim POST "/_sim/payments/$ORDER_PREFIX$REF4/approve" >/dev/null && wait_for 60 "capture" state_is "$REF4" captured; then
+if customer approve "$REF4" && wait_for 60 "capture" state_is "$REF4" captured; then
     pass "the payment open at SIGKILL completes after the restart"
 else
     fail "the payment open at SIGKILL completes after the restart" "$(ctl status "$REF4" 2>&1)"
@@ -368,7 +373,7 @@ in_ct journalctl -u qrpayd --no-pager -o cat | grep -E 'Watchdog timeout|Main pr
 # ---- 5. Upgrade with a payment open, remove, reinstall ---------------------------------------------------------------
 REF5="${REFERENCE_PREFIX}upgrade"
 ctl pay "$REF5" 9900 >/dev/null 2>&1
-wait_for 30 "the payment to reach Vipps" sim_knows "$REF5"
+wait_for 30 "the payment to reach Vipps" reached_vipps "$REF5"
 old_pid=$(main_pid)
 if output=$(in_ct apt-get install -y -o Dpkg::Options::=--force-confold \
         "/root/debs/$(basename "$NEXT_DEB")" 2>&1) \
@@ -380,7 +385,7 @@ else
 fi
 check "the daemon is not restarted while the payment is with the customer" \
     sh -c "[ \"\$(nsenter -t $CT -a systemctl show -P MainPID qrpayd.service)\" = '$old_pid' ]"
-if sim POST "/_sim/payments/$ORDER_PREFIX$REF5/approve" >/dev/null && wait_for 60 "capture" state_is "$REF5" captured; then
+if customer approve "$REF5" && wait_for 60 "capture" state_is "$REF5" captured; then
     pass "the payment open during the upgrade is captured"
 else
     fail "the payment open during the upgrade is captured" "$(ctl status "$REF5" 2>&1)"
