@@ -248,10 +248,11 @@ log "start to READY=1 under systemd: ${READY_MS} ms (systemctl enable --now took
 
 # ---- 3. Payments through the socket -----------------------------------------------------------------------------------
 ctl() { in_ct qrpayctl "$@"; }
-payment_state() { ctl --json status "$1" 2>/dev/null | grep -o '"state" *: *"[a-z-]*"' | head -n 1 | sed 's/.*"\([a-z-]*\)"$/\1/'; }
+# From qrpayctl's own lines ("state       captured (final)"): the JSON nests other "state" keys (operations).
+payment_state() { ctl status "$1" 2>/dev/null | sed -n 's/^state  *\([a-z-]*\).*/\1/p' | head -n 1; }
 state_is() { [ "$(payment_state "$1")" = "$2" ]; }
 # The payment's Vipps orderId, as the daemon reports it (how it is built is the daemon's business).
-order_of() { ctl --json status "$1" 2>/dev/null | grep -o '"orderId" *: *"[^"]*"' | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/'; }
+order_of() { ctl status "$1" 2>/dev/null | sed -n 's/^order id  *\([^ ]*\).*/\1/p' | head -n 1; }
 # Sets ORDER once the payment exists and the simulator (Vipps) has it.
 reached_vipps() { ORDER=$(order_of "$1") && [ -n "$ORDER" ] && sim GET "/_sim/payments/$ORDER" >/dev/null; }
 # customer ACTION REFERENCE: play the customer (approve, decline, ...) once the payment has reached Vipps.
