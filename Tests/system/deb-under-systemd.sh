@@ -124,8 +124,7 @@ UPSTREAM_VERSION=${VERSION%-*}
 pass "make deb built $(basename "$DEB") and $(basename "$SIM_DEB")"
 t_built=$(date +%s)
 
-check "lintian: no error or warning" lintian --fail-on error,warning --suppress-tags-from-file /dev/null \
-    "$DEB" "$SIM_DEB"
+check "lintian: no error or warning" lintian --fail-on error,warning "$DEB" "$SIM_DEB"
 check "the package declares what it links (Depends: libqrencode4, libpng16-16, libsqlite3-0)" \
     sh -c "dpkg-deb -f '$DEB' Depends | grep -q libqrencode4 && dpkg-deb -f '$DEB' Depends | grep -q libpng16-16 \
         && dpkg-deb -f '$DEB' Depends | grep -q libsqlite3-0"
@@ -149,9 +148,12 @@ NEXT_DEB=$(ls "$WORK"/dist/qrpayd_"$NEXT_VERSION"_*.deb)
 DEPENDS="$(dpkg-deb -f "$DEB" Pre-Depends Depends) $(dpkg-deb -f "$SIM_DEB" Depends)"
 KEY=$(printf '%s\n' "$SUITE" "$BASE_PACKAGES" "$MIRROR" "$DEPENDS" "$(date -u +%Y-%m)" | sha256sum | cut -c1-16)
 CACHED_ROOT="$CACHE/$SUITE-$KEY"
+mkdir -p "$CACHE"
+# One run at a time builds or replaces a cached root; the lock is released when this script exits.
+exec 9>"$CACHE/.lock"
+flock 9
 if [ ! -e "$CACHED_ROOT/.complete" ]; then
     log "bootstrapping a clean $SUITE root into $CACHED_ROOT (cold cache; about 2 minutes)"
-    mkdir -p "$CACHE"
     rm -rf --one-file-system "$CACHE"/"$SUITE"-*.tmp
     building="$CACHED_ROOT.tmp"
     if ! output=$(debootstrap --variant=minbase --include="$BASE_PACKAGES" "$SUITE" "$building" "$MIRROR" 2>&1); then
@@ -173,6 +175,7 @@ else
 fi
 ROOT="$WORK/root"
 cp -a --reflink=auto "$CACHED_ROOT" "$ROOT" && rm -f "$ROOT/.complete" || die "copy the clean root"
+flock -u 9
 mkdir -p "$ROOT/root/debs" && cp "$DEB" "$SIM_DEB" "$NEXT_DEB" "$ROOT/root/debs/"
 pass "a clean Debian 12 root ($cache_state cache: $CACHED_ROOT)"
 t_root=$(date +%s)
