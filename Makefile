@@ -4,6 +4,9 @@
 #   sudo make install         install (see below), create the group `qrpay`, register the journal catalog
 #   sudo make uninstall       remove what install put in place; keeps /etc/qrpayd and the payment database
 #   make check-units          systemd-analyze verify + security on the units, in a scratch root
+#   make deb                  the Debian packages qrpayd and qrpayd-sim (+ -dbgsym) in dist/, Swift stdlib linked in
+#   make system-test          builds the packages, installs them into a clean Debian 12 booted under systemd-nspawn
+#                             and takes payments there (Tests/system/deb-under-systemd.sh; root, see that script)
 #
 # Where things go (PREFIX defaults to /usr/local; DESTDIR is prepended to every path, for packaging):
 #   $(PREFIX)/bin/qrpayd, qrpayctl
@@ -49,7 +52,14 @@ SUBSTITUTE = sed \
 	-e 's|file:///usr/share/doc/qrpayd/|file://$(DOCDIR)/|g' \
 	-e 's|/usr/local/share/qrpayd/|$(DATADIR)/|g'
 
-.PHONY: all build install uninstall check-units clean
+# The version is written once, in Sources/QRPayDaemon/Version.swift; the package's is that plus DEB_REVISION.
+VERSION := $(shell sed -n 's/^ *public static let version = "\(.*\)"$$/\1/p' Sources/QRPayDaemon/Version.swift)
+DEB_REVISION ?= 1
+DEB_VERSION = $(VERSION)-$(DEB_REVISION)
+DEB_OUTDIR ?= $(CURDIR)/dist
+DEB_MAINTAINER = $(shell sed -n 's/^Maintainer: //p' debian/control)
+
+.PHONY: all build install uninstall check-units clean deb system-test version
 
 all: build
 
@@ -133,6 +143,26 @@ check-units:
 	$(SYSTEMD_ANALYZE) verify --root="$$root" $(notdir $(UNITS)) && \
 	{ report=$$($(SYSTEMD_ANALYZE) security --offline=yes --root="$$root" --threshold=20 qrpayd.service); \
 	  status=$$?; printf '%s\n' "$$report" | tail -n 1; exit $$status; }
+
+version:
+	@echo $(VERSION)
+
+# debian/changelog is written here from VERSION (it is not kept in git: the version lives in one place). The date is
+# the last commit's, so two builds of one commit make the same package. No fakeroot: debian/rules needs no root.
+deb:
+	@test -n "$(VERSION)" || { echo "no version in Sources/QRPayDaemon/Version.swift" >&2; exit 1; }
+	mkdir -p "$(DEB_OUTDIR)"
+	{ echo "qrpayd ($(DEB_VERSION)) bookworm; urgency=medium"; echo; \
+	  echo "  * Built from $$(git describe --always --dirty 2>/dev/null || echo 'a source tree without git')."; \
+	  echo; \
+	  echo " -- $(DEB_MAINTAINER)  $$(date -R -u -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s))"; \
+	} > debian/changelog
+	SWIFT="$(SWIFT)" DEB_OUTDIR="$(DEB_OUTDIR)" debian/rules clean
+	SWIFT="$(SWIFT)" DEB_OUTDIR="$(DEB_OUTDIR)" debian/rules binary
+	@ls -l "$(DEB_OUTDIR)"/qrpayd*_$(DEB_VERSION)_*.*deb
+
+system-test:
+	Tests/system/deb-under-systemd.sh
 
 clean:
 	$(SWIFT) package clean

@@ -12,8 +12,6 @@ import VippsAPI
 /// The composition root shared by `qrpayd`'s `main`, demo mode and the tests: builds every part from the
 /// configuration and runs them in one `ServiceGroup` until SIGTERM or SIGINT.
 public enum Daemon {
-    public static let version = "0.4.0"
-
     public struct Options: Sendable {
         public var configuration: DaemonConfiguration
         /// Overrides the configured control socket: a descriptor from socket activation, or another path.

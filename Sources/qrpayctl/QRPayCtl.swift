@@ -17,6 +17,7 @@ struct QRPayCtl: AsyncParsableCommand {
 
             \(ExitStatus.summary)
             """,
+        version: Daemon.version,
         subcommands: [
             PayCommand.self,
             StatusCommand.self,
