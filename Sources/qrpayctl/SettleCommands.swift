@@ -34,7 +34,7 @@ struct CancelCommand: AsyncParsableCommand {
             body: nil,
             idempotencyKey: self.idempotencyKey
         )
-            .run()
+        .run()
     }
 }
 
@@ -75,7 +75,7 @@ struct CaptureCommand: AsyncParsableCommand {
             body: body,
             idempotencyKey: self.idempotencyKey
         )
-            .run()
+        .run()
     }
 }
 
@@ -116,7 +116,7 @@ struct RefundCommand: AsyncParsableCommand {
             body: body,
             idempotencyKey: self.idempotencyKey
         )
-            .run()
+        .run()
     }
 }
 

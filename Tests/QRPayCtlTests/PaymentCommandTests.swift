@@ -106,7 +106,10 @@ import VippsSimulator
             _ = try await DaemonHarness.wait(for: "till9-000015", to: .captured, in: events)
             let done = try await daemon.qrpayctl("capture", "till9-000015", "--idempotency-key", "press-1")
             #expect(done.status == 0, "\(done.standardError)")
-            #expect(try #require(await daemon.simulator.payment(orderId: daemon.orderId("till9-000015"))).successfulCaptures == 1)
+            #expect(
+                try #require(await daemon.simulator.payment(orderId: daemon.orderId("till9-000015"))).successfulCaptures
+                    == 1
+            )
         }
     }
 
