@@ -151,15 +151,7 @@ extension PaymentEngine {
             case .initiating, .awaitingScan, .scanned, .authorized, .captured:
                 break
             }
-            let operation = MoneyOperation(
-                kind: .cancel,
-                amount: nil,
-                origin: .till,
-                caller: caller,
-                idempotencyKey: idempotencyKey,
-                fingerprint: fingerprint,
-                at: Date()
-            )
+            let operation = Self.tillOperation(.cancel, amount: nil, caller, idempotencyKey, fingerprint)
             record.payment.operations.append(operation)
             self.logTillRequest("Till asked to cancel a payment", record.payment, caller: caller, extra: [:])
             record = try await self.commit(record, caller: caller)
@@ -203,15 +195,7 @@ extension PaymentEngine {
                 )
             }
             let amount = try validate(record.payment)
-            let operation = MoneyOperation(
-                kind: kind,
-                amount: amount,
-                origin: .till,
-                caller: caller,
-                idempotencyKey: idempotencyKey,
-                fingerprint: fingerprint,
-                at: Date()
-            )
+            let operation = Self.tillOperation(kind, amount: amount, caller, idempotencyKey, fingerprint)
             record.payment.operations.append(operation)
             self.logTillRequest(
                 "Till asked to \(kind.rawValue)",
@@ -265,6 +249,24 @@ extension PaymentEngine {
         record.payment.operations.append(operation)
         record = try await self.commit(record)
         return (record, operation)
+    }
+
+    static func tillOperation(
+        _ kind: MoneyOperation.Kind,
+        amount: Int?,
+        _ caller: Caller,
+        _ idempotencyKey: String?,
+        _ fingerprint: String
+    ) -> MoneyOperation {
+        MoneyOperation(
+            kind: kind,
+            amount: amount,
+            origin: .till,
+            caller: caller,
+            idempotencyKey: idempotencyKey,
+            fingerprint: fingerprint,
+            at: Date()
+        )
     }
 
     func newOwnOperation(_ kind: MoneyOperation.Kind, amount: Int?) -> MoneyOperation {

@@ -30,6 +30,24 @@ struct NotifyProtocolTests {
         return payment
     }
 
+    /// Waits for `count` WATCHDOG=1 datagrams from datagram `index` on; returns the index after the last.
+    static func expectPings(
+        _ count: Int,
+        after index: Int,
+        notify: DatagramSink,
+        daemon: ChildProcess
+    ) async throws -> Int {
+        var from = index
+        for _ in 0..<count {
+            let start = from
+            let ping = try await daemon.expect("WATCHDOG=1") {
+                await notify.datagrams.first(from: start) { String(decoding: $0, as: UTF8.self) == "WATCHDOG=1" }
+            }
+            from = ping.index + 1
+        }
+        return from
+    }
+
     @Test func readyComesOnlyAfterRecoveryThenWatchdogPingsThenStoppingOnSigterm() async throws {
         try await SimulatorHarness.run { harness in
             let directory = try TemporaryDirectory()
@@ -82,16 +100,7 @@ struct NotifyProtocolTests {
 
                 // WATCHDOG_USEC=2 s: pings every second, from the loop's health check. Three of them, whatever
                 // STATUS= lines come in between.
-                var from = ready.index + 1
-                for _ in 0..<3 {
-                    let start = from
-                    let ping = try await daemon.expect("WATCHDOG=1") {
-                        await notify.datagrams.first(from: start) {
-                            String(decoding: $0, as: UTF8.self) == "WATCHDOG=1"
-                        }
-                    }
-                    from = ping.index + 1
-                }
+                let from = try await Self.expectPings(3, after: ready.index + 1, notify: notify, daemon: daemon)
 
                 daemon.signal(SIGTERM)
                 #expect(await daemon.termination() == .exited(0), "\(daemon.standardError)")
@@ -122,7 +131,7 @@ struct NotifyProtocolTests {
                 environment: setup.environment,
                 standardError: .file(setup.standardError)
             ) { daemon in
-                let ready = try await daemon.expect("READY=1") {
+                _ = try await daemon.expect("READY=1") {
                     await notify.datagrams.first { String(decoding: $0, as: UTF8.self).hasPrefix("READY=1") }
                 }
                 let created = try await UnixHTTP.post(
@@ -134,16 +143,8 @@ struct NotifyProtocolTests {
                 await harness.simulator.inject(.latency(.seconds(5), pathPrefix: "/ecomm"))
                 // A slow /details is in flight from here on.
                 _ = try await harness.simulator.waitForRequest(matching: { $0.path.hasSuffix("/details") })
-                var from = ready.index + 1
-                for _ in 0..<5 {
-                    let start = from
-                    let ping = try await daemon.expect("WATCHDOG=1") {
-                        await notify.datagrams.first(from: start) {
-                            String(decoding: $0, as: UTF8.self) == "WATCHDOG=1"
-                        }
-                    }
-                    from = ping.index + 1
-                }
+                // Five pings (2.5 WatchdogSec) counted from here, while every answer takes 5 s.
+                _ = try await Self.expectPings(5, after: notify.texts.count, notify: notify, daemon: daemon)
                 // The till is answered all the while.
                 let health = try await UnixHTTP.get("/v1/health", socket: setup.controlSocket)
                 #expect(health.status == 200)
