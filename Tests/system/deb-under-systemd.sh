@@ -263,7 +263,7 @@ customer() { wait_for 30 "payment $2 to reach Vipps" reached_vipps "$2" && sim P
 main_pid() { prop qrpayd.service MainPID; }
 
 REF1="${REFERENCE_PREFIX}approve"
-in_ct sh -c "timeout 90 qrpayctl pay $REF1 12900 --text 'System test' --wait >/root/pay1.out 2>&1; echo \$? >/root/pay1.status" &
+in_ct sh -c "timeout 90 qrpayctl pay $REF1 129.00kr --text 'System test' --wait >/root/pay1.out 2>&1; echo \$? >/root/pay1.status" &
 PAY1=$!
 if customer approve "$REF1" \
     && wait "$PAY1" && [ "$(cat "$ROOT/root/pay1.status")" = 0 ] && wait_for 30 "capture" state_is "$REF1" captured; then
@@ -273,7 +273,7 @@ else
 fi
 
 REF2="${REFERENCE_PREFIX}decline"
-in_ct sh -c "timeout 90 qrpayctl pay $REF2 4500 --wait >/root/pay2.out 2>&1; echo \$? >/root/pay2.status" &
+in_ct sh -c "timeout 90 qrpayctl pay $REF2 45.00kr --wait >/root/pay2.out 2>&1; echo \$? >/root/pay2.status" &
 PAY2=$!
 if customer decline "$REF2" \
     && wait "$PAY2" && [ "$(cat "$ROOT/root/pay2.status")" = 4 ] && state_is "$REF2" rejected; then
@@ -327,7 +327,7 @@ check "no Swift runtime noise under the sandbox (thread priority, backtracer)" n
 sim POST /_sim/faults -H 'Content-Type: application/json' \
     -d '{"kind":"status","status":400,"count":1,"method":"POST","pathPrefix":"/ecomm/v2/payments"}' >/dev/null
 REF3="${REFERENCE_PREFIX}refused"
-ctl pay "$REF3" 2000 >/dev/null 2>&1
+ctl pay "$REF3" 20.00kr >/dev/null 2>&1
 catalog_explains() {
     local id
     id=$(in_ct journalctl -u qrpayd VIPPS_HTTP_STATUS=400 -o export -n 1 --no-pager | sed -n 's/^MESSAGE_ID=//p')
@@ -341,7 +341,7 @@ sim DELETE /_sim/faults >/dev/null
 restarted_from() { local pid; pid=$(main_pid); [ -n "$pid" ] && [ "$pid" != 0 ] && [ "$pid" != "$1" ] \
     && [ "$(prop qrpayd.service ActiveState)" = active ]; }
 REF4="${REFERENCE_PREFIX}sigkill"
-ctl pay "$REF4" 7000 >/dev/null 2>&1
+ctl pay "$REF4" 70.00kr >/dev/null 2>&1
 wait_for 30 "the payment to reach Vipps" reached_vipps "$REF4"
 old_pid=$(main_pid)
 in_ct systemctl kill -s SIGKILL qrpayd.service
@@ -376,7 +376,7 @@ in_ct journalctl -u qrpayd --no-pager -o cat | grep -E 'Watchdog timeout|Main pr
 
 # ---- 5. Upgrade with a payment open, remove, reinstall ---------------------------------------------------------------
 REF5="${REFERENCE_PREFIX}upgrade"
-ctl pay "$REF5" 9900 >/dev/null 2>&1
+ctl pay "$REF5" 99.00kr >/dev/null 2>&1
 wait_for 30 "the payment to reach Vipps" reached_vipps "$REF5"
 old_pid=$(main_pid)
 if output=$(in_ct apt-get install -y -o Dpkg::Options::=--force-confold \
