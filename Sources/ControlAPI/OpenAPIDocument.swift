@@ -198,13 +198,13 @@ enum OpenAPIDocument {
               "Capture": {
                 "type": "object",
                 "additionalProperties": false,
-                "properties": {"amount": {"type": ["integer", "null"], "minimum": 1, "description": "Øre; left out, the rest of the reserved amount."}}
+                "properties": {"amount": {"type": ["integer", "null"], "minimum": 1, "description": "Whole øre (no fraction or exponent); at most reservedAmount (409 amount-above-capturable). Left out: what is reserved when the capture is created."}}
               },
               "Refund": {
                 "type": "object",
                 "additionalProperties": false,
                 "required": ["amount"],
-                "properties": {"amount": {"type": "integer", "minimum": 1, "description": "Øre."}}
+                "properties": {"amount": {"type": "integer", "minimum": 1, "description": "Whole øre (no fraction or exponent); at most what was captured and not yet refunded (409 amount-above-refundable)."}}
               },
               "PaymentState": {
                 "type": "string",

@@ -56,22 +56,47 @@ enum Output {
     static func payment(_ payment: WirePayment) {
         var state = payment.state
         if payment.final == true { state += " (final)" }
-        self.fields([
-            ("reference", payment.reference),
-            ("order id", payment.orderId),
-            ("amount", self.amount(payment.amount, currency: payment.currency)),
-            ("state", state),
-            ("captured", payment.capturedAmount.flatMap { $0 > 0 ? self.amount($0, currency: payment.currency) : nil }),
-            ("refunded", payment.refundedAmount.flatMap { $0 > 0 ? self.amount($0, currency: payment.currency) : nil }),
-            ("text", payment.text),
-            ("settlement", payment.settlement),
-            ("created", payment.createdAt),
-            ("updated", payment.updatedAt),
-            ("expires", payment.final == true ? nil : payment.expiresAt),
-            ("qr", payment.final == true ? nil : payment.qrText),
-            ("error", payment.error.map { error in error.detail.map { "\(error.title): \($0)" } ?? error.title }),
-            ("hint", payment.error?.hint),
-        ])
+        self.fields(
+            [
+                ("reference", payment.reference),
+                ("order id", payment.orderId),
+                ("amount", self.amount(payment.amount, currency: payment.currency)),
+                ("state", state),
+                (
+                    "captured",
+                    payment.capturedAmount.flatMap { $0 > 0 ? self.amount($0, currency: payment.currency) : nil }
+                ),
+                (
+                    "refunded",
+                    payment.refundedAmount.flatMap { $0 > 0 ? self.amount($0, currency: payment.currency) : nil }
+                ),
+                (
+                    "reserved",
+                    payment.reservedAmount.flatMap { $0 > 0 ? self.amount($0, currency: payment.currency) : nil }
+                ),
+                ("text", payment.text),
+                ("settlement", payment.settlement),
+                ("created", payment.createdAt),
+                ("updated", payment.updatedAt),
+                ("expires", payment.final == true ? nil : payment.expiresAt),
+                ("qr", payment.final == true ? nil : payment.qrText),
+                ("error", payment.error.map { error in error.detail.map { "\(error.title): \($0)" } ?? error.title }),
+                ("hint", payment.error?.hint),
+                (
+                    "unreconciled",
+                    payment.unreconciled == true ? "qrpayd has not been able to ask Vipps since it started" : nil
+                ),
+            ]
+                + (payment.operations ?? []).map { operation in
+                    // "operation  capture 40.00 NOK pending (op-...)", with why it failed where it did.
+                    let amount = operation.amount.map { " " + self.amount($0, currency: payment.currency) } ?? ""
+                    let origin = operation.origin == "qrpayd" ? ", by qrpayd" : ""
+                    let why = operation.error.map { ": \($0.title)" } ?? ""
+                    return (
+                        "operation", "\(operation.kind)\(amount) \(operation.state)\(why) (\(operation.id)\(origin))"
+                    )
+                }
+        )
     }
 
     /// One line per payment, for `list` and `watch`.

@@ -16,6 +16,9 @@ struct WirePayment: Decodable, Sendable {
     var updatedAt: String?
     var expiresAt: String?
     var error: WireError?
+    var reservedAmount: Int?
+    var operations: [WireOperation]?
+    var unreconciled: Bool?
 
     /// Where `pay --wait` stops: the payment is over, or approved and left for the till to capture (settlement
     /// `till`; with `auto` the daemon captures next, so it waits for that).
@@ -57,6 +60,16 @@ struct WireProblem: Decodable, Sendable {
 }
 
 /// `GET /v1/payments`.
+/// A capture, refund or cancel on a payment.
+struct WireOperation: Decodable, Sendable {
+    var id: String
+    var kind: String
+    var amount: Int?
+    var state: String
+    var origin: String?
+    var error: WireError?
+}
+
 struct WirePaymentList: Decodable, Sendable {
     var payments: [WirePayment]
 }

@@ -71,6 +71,9 @@ import VippsSimulator
             #expect(part.status == 0, "\(part.standardError)")
             #expect(part.output.contains("40.00 NOK"))
             #expect(part.output.contains("captured"))
+            #expect(
+                part.output.split(separator: "\n").contains { $0.hasPrefix("reserved") && $0.contains("60.00 NOK") }
+            )
 
             let rest = try await daemon.qrpayctl("capture", "till9-000005", "--json")
             #expect(try Self.object(rest.standardOutput)["capturedAmount"] as? Int == 10000)
@@ -79,6 +82,11 @@ import VippsSimulator
             #expect(refund.status == 0, "\(refund.standardError)")
             let refunded = try #require(refund.output.split(separator: "\n").first { $0.hasPrefix("refunded") })
             #expect(refunded.contains("25.00 NOK"))
+            // Each capture and refund is one line, with its amount and outcome.
+            let operations = refund.output.split(separator: "\n").filter { $0.hasPrefix("operation") }
+            #expect(operations.count == 3, "\(refund.output)")
+            #expect(operations.first?.contains("capture 40.00 NOK succeeded") == true)
+            #expect(operations.last?.contains("refund 25.00 NOK succeeded") == true)
         }
     }
 
