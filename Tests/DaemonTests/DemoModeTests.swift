@@ -105,6 +105,49 @@ struct DemoModeTests {
     }
 
     /// Settlement `till`: authorize, capture in part and the rest, refund; authorize and void; cancel a scanned one.
+    /// `examples/till.py`, the README's starting point for integrators, against the demo: a sale captured and partly
+    /// refunded (each with its own Idempotency-Key), then a payment the till left approved when it "crashed",
+    /// finished by its recovery.
+    @Test func theExampleTillSellsSettlesAndRecovers() async throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/till.py").path
+        try await Self.withDemo(["--settlement", "till"]) { demo in
+            let till: @Sendable ([String]) async throws -> CLIProcess.Result = { arguments in
+                try await CLIProcess.run(
+                    [script] + arguments,
+                    environment: demo.environment,
+                    executable: "/usr/bin/python3"
+                )
+            }
+            let sale = try await till(["sale", "ex-1", "129.00", "--capture", "--refund", "20.00"])
+            #expect(sale.status == 0, "\(sale.standardError)")
+            let summary = try #require(
+                try JSONSerialization.jsonObject(
+                    with: Data((sale.output.split(separator: "\n").last ?? "").utf8)
+                ) as? [String: Any]
+            )
+            #expect(summary["state"] as? String == "captured")
+            #expect(summary["capturedAmount"] as? Int == 12900)
+            #expect(summary["refundedAmount"] as? Int == 2000)
+            let keys = try #require(try await demo.status("ex-1")["operations"] as? [[String: Any]]).compactMap {
+                $0["idempotencyKey"] as? String
+            }
+            #expect(keys.count == 2 && Set(keys).count == 2)
+
+            // The till takes a payment and stops before capturing it; after its restart it finishes the job.
+            #expect(try await demo.qrpayctl("pay", "ex-2", "59.00kr", "--wait").status == 0)
+            let recovered = try await till(["recover", "--capture"])
+            #expect(recovered.status == 0, "\(recovered.standardError)")
+            #expect(recovered.output.contains("ex-2: captured"))
+            #expect(try await demo.status("ex-2")["capturedAmount"] as? Int == 5900)
+
+            // A refusal is reported, not retried into money: more than was captured is refused locally.
+            let tooMuch = try await till(["sale", "ex-1", "129.00", "--refund", "200.00"])
+            #expect(tooMuch.status == 1)
+            #expect(tooMuch.standardError.contains("refused"))
+        }
+    }
+
     @Test func theTillFlowsWithSettlementTill() async throws {
         try await Self.withDemo(["--settlement", "till"]) { demo in
             let paid = try await demo.qrpayctl("pay", "demo-1", "129.00kr", "--wait")

@@ -9,13 +9,17 @@ public enum CLIProcess {
         public var output: String { String(decoding: self.standardOutput, as: UTF8.self) }
     }
 
-    /// Runs `qrpayctl` with `arguments`; `environment` replaces or adds variables of this process's environment
-    /// (a nil value removes one).
-    public static func run(_ arguments: [String], environment: [String: String?] = [:]) async throws -> Result {
+    /// Runs `qrpayctl` (or `executable`) with `arguments`; `environment` replaces or adds variables of this
+    /// process's environment (a nil value removes one).
+    public static func run(
+        _ arguments: [String],
+        environment: [String: String?] = [:],
+        executable: String = productPath("qrpayctl")
+    ) async throws -> Result {
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
         let child = try SpawnedProcess(
-            productPath("qrpayctl"),
+            executable,
             arguments,
             environment: merged,
             standardOutput: .collected,
