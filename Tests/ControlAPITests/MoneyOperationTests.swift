@@ -161,7 +161,8 @@ struct MoneyOperationTests {
         try await ControlHarness.run(settlement: .till) { daemon in
             var events = try await daemon.client.events()
             try await Self.approved(daemon, "outage-cancel", until: .authorized, events: &events)
-            await daemon.simulator.inject(.unreachable(for: .seconds(3)))
+            // Long enough that a loaded machine still sends both requests inside the outage.
+            await daemon.simulator.inject(.unreachable(for: .seconds(6)))
             let capture = try await daemon.client.post(Self.path("outage-cancel", "capture"))
             #expect(capture.status == 202, "\(capture.text)")
             let captureOperation = try capture.operation()
