@@ -76,10 +76,6 @@ public struct ControlServer: Service {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            // Answers to a till are small; a connection with more than 8 KiB waiting for its reader counts as
-            // unwritable, so ``StalledReaderHandler`` sees a till that stopped reading even mid-answer (the default
-            // 64 KiB mark let one unread 20 KiB answer sit below it for ever).
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 4 * 1024, high: 8 * 1024))
 
         let (listening, socketFile) = try await self.bind(bootstrap) { channel in
             channel.eventLoop.makeCompletedFuture {

@@ -4,30 +4,43 @@ import NIOCore
 ///
 /// Hummingbird's idle timeout does not run while an answer is being written, so a till that sends requests and never
 /// reads the answers (a hung process, a bug) would otherwise keep its connection, and the answers queued for it, for as
-/// long as it lives. Once the channel has stayed unwritable (the socket is full and the server's own buffer is past
-/// its high-water mark) for `timeout`, the connection is closed: the write in progress fails and everything it holds
-/// is freed. A till that reads, however slowly, makes the channel writable again and restarts the clock.
+/// long as it lives. The handler counts the writes that have not reached the socket yet; once some have been waiting
+/// for `timeout` without any of them completing, the connection is closed: the writes in progress fail and
+/// everything they hold is freed. A till that reads, however slowly, lets writes complete and restarts the clock.
 ///
-/// It sits first in the pipeline and only watches writability; the bytes pass through untouched.
-final class StalledReaderHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// Counting writes rather than watching writability also catches an answer that is stuck with only a few bytes left
+/// (below any write-buffer water mark), which a loaded machine produced now and then.
+///
+/// It sits first in the pipeline; the bytes pass through untouched.
+final class StalledReaderHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = NIOAny
 
     private let timeout: TimeAmount
     private var closing: Scheduled<Void>?
+    /// Writes passed on and not yet completed (written to the socket, or failed).
+    private var outstanding = 0
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let promise = promise ?? context.eventLoop.makePromise(of: Void.self)
+        self.outstanding += 1
+        promise.futureResult.assumeIsolated().whenComplete { _ in
+            self.outstanding -= 1
+            // Progress: the clock starts again for what is still waiting, if anything.
             self.cancel()
-        } else if self.closing == nil {
-            self.closing = context.eventLoop.assumeIsolated().scheduleTask(in: self.timeout) {
-                context.close(promise: nil)
-            }
+            self.watch(context)
         }
-        context.fireChannelWritabilityChanged()
+        context.write(data, promise: promise)
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        // Writes the socket took at once have completed by now; what is left waits for the reader.
+        self.watch(context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -37,6 +50,13 @@ final class StalledReaderHandler: ChannelInboundHandler, RemovableChannelHandler
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.cancel()
+    }
+
+    private func watch(_ context: ChannelHandlerContext) {
+        guard self.outstanding > 0, self.closing == nil, context.channel.isActive else { return }
+        self.closing = context.eventLoop.assumeIsolated().scheduleTask(in: self.timeout) {
+            context.close(promise: nil)
+        }
     }
 
     private func cancel() {
