@@ -15,6 +15,8 @@ enum ErrorBodyParser {
         var errorCode: String?
         var errorMessage: String?
         var contextId: String?
+        /// The whole problem, when the body was problem+json (it has a `title`).
+        var problem: VippsProblem?
     }
 
     static func parse(_ body: [UInt8]) -> Parsed {
@@ -54,6 +56,20 @@ enum ErrorBodyParser {
             let detail = self.string(object["detail"])
             parsed.errorMessage = detail.map { "\(title): \($0)" } ?? title
             parsed.contextId = parsed.contextId ?? self.string(object["instance"]) ?? self.string(object["traceId"])
+        }
+        if let title = self.string(object["title"]) {
+            let extras = (object["extraDetails"] as? [Any] ?? []).compactMap { item -> VippsProblem.ExtraDetail? in
+                guard let entry = item as? [String: Any], let name = self.string(entry["name"]) else { return nil }
+                return VippsProblem.ExtraDetail(name: name, reason: self.string(entry["reason"]) ?? "")
+            }
+            parsed.problem = VippsProblem(
+                type: self.string(object["type"]),
+                title: title,
+                detail: self.string(object["detail"]),
+                traceId: self.string(object["traceId"]),
+                instance: self.string(object["instance"]),
+                extraDetails: Array(extras.prefix(20))
+            )
         }
         if parsed.errorMessage == nil, let error = self.string(object["error"]) {
             parsed.errorMessage = self.string(object["error_description"]).map { "\(error): \($0)" } ?? error

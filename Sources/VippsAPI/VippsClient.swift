@@ -233,6 +233,7 @@ public struct VippsClient: Sendable {
         _ path: String,
         json: (some Encodable)? = String?.none,
         requestId: String? = nil,
+        idempotencyKey: String? = nil,
         accept: String = "application/json",
         baseURL: String? = nil
     ) async throws(VippsError) -> Response {
@@ -257,6 +258,7 @@ public struct VippsClient: Sendable {
             body: body,
             token: token,
             requestId: requestId,
+            idempotencyKey: idempotencyKey,
             accept: accept
         )
         guard first.status == 401 else { return try self.check(first, operation) }
@@ -270,6 +272,7 @@ public struct VippsClient: Sendable {
             body: body,
             token: fresh,
             requestId: requestId,
+            idempotencyKey: idempotencyKey,
             accept: accept
         )
         return try self.check(second, operation)
@@ -282,6 +285,7 @@ public struct VippsClient: Sendable {
         body: [UInt8]?,
         token: String,
         requestId: String?,
+        idempotencyKey: String?,
         accept: String
     ) async throws(VippsError) -> Response {
         var request = HTTPClientRequest(url: url)
@@ -291,6 +295,9 @@ public struct VippsClient: Sendable {
         RequestHeaders.addCommon(to: &request.headers, configuration: self.configuration)
         if let requestId {
             request.headers.add(name: "X-Request-Id", value: requestId)
+        }
+        if let idempotencyKey {
+            request.headers.add(name: "Idempotency-Key", value: idempotencyKey)
         }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json;charset=UTF-8")
@@ -312,7 +319,7 @@ public struct VippsClient: Sendable {
         return response
     }
 
-    private func decode<T: Decodable>(_ response: Response, _ operation: VippsOperation) throws(VippsError) -> T {
+    func decode<T: Decodable>(_ response: Response, _ operation: VippsOperation) throws(VippsError) -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(response.body))
         } catch {
@@ -321,7 +328,7 @@ public struct VippsClient: Sendable {
     }
 
     /// orderIds are `[A-Za-z0-9-]`; anything else never reaches a URL.
-    private func escape(_ orderId: String) throws(VippsError) -> String {
+    func escape(_ orderId: String) throws(VippsError) -> String {
         guard !orderId.isEmpty, orderId.count <= 50,
             orderId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
         else {
@@ -435,7 +442,8 @@ enum RequestHeaders {
             errorCode: parsed.errorCode,
             errorMessage: parsed.errorMessage,
             contextId: parsed.contextId,
-            retryAfter: self.retryAfter(response)
+            retryAfter: self.retryAfter(response),
+            problem: parsed.problem
         )
     }
 

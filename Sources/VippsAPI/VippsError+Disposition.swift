@@ -43,6 +43,10 @@ extension VippsError {
             return .unknown(retryAfter: self.retryAfter)
         }
         if status == 401 || status == 403 { return .refused(.credentials) }
+        if let kind = EpaymentProblemCatalog.kind(of: self.problem) {
+            if case .unknown(let hint) = kind.disposition { return .unknown(retryAfter: self.retryAfter ?? hint) }
+            return kind.disposition
+        }
         if status == 404 { return .refused(.notFound) }
         switch self.errorCode {
         case "34": return .refused(.duplicateOrderId)

@@ -60,6 +60,8 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
     public var contextId: String?
     /// How long Vipps asked us to wait (`Retry-After` on 429), if it said.
     public var retryAfter: Duration?
+    /// The whole problem+json body (ePayment), kept for the operator: type, title, traceId/instance, extraDetails.
+    public var problem: VippsProblem?
     /// What this error means and what to check; looked up in ``VippsErrorGuidance/table``.
     public var guidance: VippsErrorGuidance
 
@@ -71,7 +73,8 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
         errorCode: String? = nil,
         errorMessage: String? = nil,
         contextId: String? = nil,
-        retryAfter: Duration? = nil
+        retryAfter: Duration? = nil,
+        problem: VippsProblem? = nil
     ) {
         self.kind = kind
         self.operation = operation
@@ -81,13 +84,15 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
         self.errorMessage = errorMessage
         self.contextId = contextId
         self.retryAfter = retryAfter
+        self.problem = problem
         self.guidance = VippsErrorGuidance.lookup(
             kind: kind,
             operation: operation,
             httpStatus: httpStatus,
             errorGroup: errorGroup,
             errorCode: errorCode,
-            errorMessage: errorMessage
+            errorMessage: errorMessage,
+            problem: problem
         )
     }
 
@@ -111,6 +116,8 @@ public struct VippsError: Error, Sendable, CustomStringConvertible {
         if let errorCode = self.errorCode { parts.append(errorCode) }
         if let errorMessage = self.errorMessage { parts.append("\"\(errorMessage)\"") }
         if let contextId = self.contextId { parts.append("contextId \(contextId)") }
+        if let type = self.problem?.type { parts.append("type \(type)") }
+        for extra in self.problem?.extraDetails ?? [] { parts.append("[\(extra.name): \(extra.reason)]") }
         return parts.joined(separator: " ") + ". " + self.guidance.operatorHint
     }
 }

@@ -1,7 +1,7 @@
 extension VippsErrorGuidance {
-    private typealias M = Match
+    typealias M = Match
 
-    private static func row(
+    static func row(
         _ id: String,
         _ title: String,
         till: TillErrorType = .vippsRejected,
@@ -23,8 +23,11 @@ extension VippsErrorGuidance {
 
     private static let moneyCalls: Set<VippsOperation> = [.capture, .cancel, .refund]
 
-    /// Every error the Vipps FAQ pages describe, most specific first. The first matching row wins.
-    public static let table: [VippsErrorGuidance] = [
+    /// Every error the Vipps FAQ pages describe, most specific first. The first matching row wins: the ePayment
+    /// problems (recognised by ``EpaymentProblemCatalog``) come first, then eCom's, the gateway's and by status.
+    public static let table: [VippsErrorGuidance] = Self.epaymentTable + Self.commonTable
+
+    private static let commonTable: [VippsErrorGuidance] = [
         // MARK: Reaching Vipps
         row(
             "vipps-unreachable",

@@ -44,6 +44,8 @@ public struct VippsErrorGuidance: Sendable, Hashable, Identifiable {
         /// Lower-case text the error message must contain.
         var message: String?
         var operations: Set<VippsOperation>?
+        /// The ePayment problem this row explains (see ``EpaymentProblemCatalog``).
+        var epayment: EpaymentProblemKind?
 
         func matches(
             kind: VippsError.Kind,
@@ -51,9 +53,11 @@ public struct VippsErrorGuidance: Sendable, Hashable, Identifiable {
             status: Int?,
             group: VippsErrorGroup?,
             code: String?,
-            message: String?
+            message: String?,
+            epayment: EpaymentProblemKind?
         ) -> Bool {
             guard self.kinds.contains(kind) else { return false }
+            if let expected = self.epayment, expected != epayment { return false }
             if let range = self.status {
                 guard let status, range.contains(status) else { return false }
             }
@@ -73,8 +77,10 @@ public struct VippsErrorGuidance: Sendable, Hashable, Identifiable {
         httpStatus: Int?,
         errorGroup: VippsErrorGroup?,
         errorCode: String?,
-        errorMessage: String?
+        errorMessage: String?,
+        problem: VippsProblem? = nil
     ) -> VippsErrorGuidance {
+        let epayment = EpaymentProblemCatalog.kind(of: problem)
         for entry in self.table
         where entry.matches.contains(where: {
             $0.matches(
@@ -83,7 +89,8 @@ public struct VippsErrorGuidance: Sendable, Hashable, Identifiable {
                 status: httpStatus,
                 group: errorGroup,
                 code: errorCode,
-                message: errorMessage
+                message: errorMessage,
+                epayment: epayment
             )
         }) {
             return entry
