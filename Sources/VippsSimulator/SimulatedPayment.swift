@@ -39,6 +39,12 @@ public struct SimulatedPayment: Sendable, Hashable, Codable {
         public var requestId: String
     }
 
+    /// The API that created a payment.
+    public enum API: String, Sendable, Hashable, Codable {
+        case ecom
+        case epayment
+    }
+
     public var orderId: String
     public var merchantSerialNumber: String
     public var amount: Int
@@ -56,6 +62,8 @@ public struct SimulatedPayment: Sendable, Hashable, Codable {
     public var openedAt: Date?
     /// Newest first, as `/details` shows it.
     public var log: [LogEntry]
+    public var api: API
+    public var currency: String
 }
 
 /// One request the simulator received (control requests under `/_sim/` excluded). Only header *presence*

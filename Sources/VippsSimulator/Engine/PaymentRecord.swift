@@ -39,6 +39,18 @@ struct PaymentRecord: Sendable {
     var refundAnswers: [String: IdempotentAnswer] = [:]
     /// The short id behind the one-time QR target URL, made on first request.
     var qrTargetId: String?
+    /// The API that created it: eCom cannot see ePayment's payments; ePayment sees both.
+    var api: SimulatedPayment.API = .ecom
+    var currency = "NOK"
+    /// ePayment's id for the payment.
+    let pspReference = UUID().uuidString.lowercased()
+    /// ePayment: the create call's Idempotency-Key and body, and its answer, for replays.
+    var createKey: String?
+    var createFingerprint: String?
+    var createAnswer: JSONValue?
+    /// ePayment: answers to captures, refunds and cancels by Idempotency-Key (successful ones only: a refused call
+    /// may be sent again with the same key once the payment allows it).
+    var modificationAnswers: [String: IdempotentAnswer] = [:]
 
     init(
         key: PaymentKey,
@@ -70,6 +82,16 @@ struct PaymentRecord: Sendable {
     var remainingToCapture: Int { self.state == .reserved ? self.amount - self.capturedAmount : 0 }
 
     var remainingToRefund: Int { self.capturedAmount - self.refundedAmount }
+
+    /// What ePayment's aggregate calls cancelled: the whole amount before approval (TERMINATED), what was released
+    /// after it (voided, in full or after a partial capture).
+    var cancelledAmount: Int {
+        switch self.state {
+        case .cancelled: self.amount
+        case .voided: self.amount - self.capturedAmount
+        default: 0
+        }
+    }
 
     /// When the payment times out if nobody acts: 5 minutes to open, then 5 more to finish (configurable).
     func expiryDeadline(openTimeout: Duration, approveTimeout: Duration) -> Date? {
@@ -144,7 +166,9 @@ struct PaymentRecord: Sendable {
             failedReservations: self.failedReservations,
             createdAt: self.createdAt,
             openedAt: self.openedAt,
-            log: self.log.reversed()
+            log: self.log.reversed(),
+            api: self.api,
+            currency: self.currency
         )
     }
 }

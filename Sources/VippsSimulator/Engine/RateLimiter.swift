@@ -4,12 +4,14 @@ import Foundation
 struct RateLimiter: Sendable {
     enum Endpoint: String, Sendable {
         case initiate, capture, cancel, refund, details
+        /// ePayment's create (5 a minute, where eCom's initiate allows 2) and its event log (120, like a read).
+        case create, events
 
         var limitPerMinute: Int {
             switch self {
             case .initiate: 2
-            case .capture, .cancel, .refund: 5
-            case .details: 120
+            case .create, .capture, .cancel, .refund: 5
+            case .details, .events: 120
             }
         }
     }

@@ -238,7 +238,8 @@ extension SimulatorEngine {
     }
 
     func existingPayment(msn: String, orderId: String) throws(Rejection) -> PaymentRecord {
-        guard let payment = self.payments[PaymentKey(msn: msn, orderId: orderId)] else {
+        // Payments created with ePayment cannot be retrieved or modified with eCom.
+        guard let payment = self.payments[PaymentKey(msn: msn, orderId: orderId)], payment.api == .ecom else {
             throw Rejection(.orderNotFound)
         }
         return payment

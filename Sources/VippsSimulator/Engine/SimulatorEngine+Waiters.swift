@@ -39,7 +39,7 @@ extension SimulatorEngine {
             path: facts.path,
             orderId: facts.orderId,
             status: facts.status,
-            requestId: facts.headers["x-request-id"],
+            requestId: facts.headers["x-request-id"] ?? facts.headers["idempotency-key"],
             merchantSerialNumber: facts.headers["merchant-serial-number"],
             systemName: facts.headers["vipps-system-name"],
             systemVersion: facts.headers["vipps-system-version"],

@@ -28,7 +28,18 @@ struct GatewayMiddleware: RouterMiddleware {
 
         if let error = decision.error {
             let body: JSONValue
-            if error.group != nil || error.code != nil {
+            if path.hasPrefix("/epayment/") {
+                // The ePayment API answers problem+json: the fault's message is the problem's title.
+                body = ErrorBodies.epaymentProblem(
+                    status: error.status,
+                    title: error.message,
+                    detail: error.code ?? "Injected by the simulator."
+                )
+                facts.status = error.status
+                facts.fault = "vipps-error"
+                await self.record(facts)
+                return Response(VippsAnswer.problem(error.status, body))
+            } else if error.group != nil || error.code != nil {
                 body = ErrorBodies.ecom([
                     ErrorBodies.EcomError(
                         group: error.group ?? "VippsError",

@@ -29,6 +29,33 @@ enum VippsRoutes {
             let orderId = try context.parameters.require("orderId")
             return try await respond(request, context) { await engine.forceApprove($0, orderId: orderId) }
         }
+        router.post("/epayment/v1/payments") { request, context in
+            try await respond(request, context) { await engine.epaymentCreate($0) }
+        }
+        router.get("/epayment/v1/payments/:reference") { request, context in
+            let reference = try context.parameters.require("reference")
+            return try await respond(request, context) { await engine.epaymentGet($0, reference: reference) }
+        }
+        router.get("/epayment/v1/payments/:reference/events") { request, context in
+            let reference = try context.parameters.require("reference")
+            return try await respond(request, context) { await engine.epaymentEvents($0, reference: reference) }
+        }
+        router.post("/epayment/v1/payments/:reference/capture") { request, context in
+            let reference = try context.parameters.require("reference")
+            return try await respond(request, context) { await engine.epaymentCapture($0, reference: reference) }
+        }
+        router.post("/epayment/v1/payments/:reference/refund") { request, context in
+            let reference = try context.parameters.require("reference")
+            return try await respond(request, context) { await engine.epaymentRefund($0, reference: reference) }
+        }
+        router.post("/epayment/v1/payments/:reference/cancel") { request, context in
+            let reference = try context.parameters.require("reference")
+            return try await respond(request, context) { await engine.epaymentCancel($0, reference: reference) }
+        }
+        router.post("/epayment/v1/test/payments/:reference/approve") { request, context in
+            let reference = try context.parameters.require("reference")
+            return try await respond(request, context) { await engine.epaymentForceApprove($0, reference: reference) }
+        }
         router.post("/qr/v1") { request, context in
             try await respond(request, context) { await engine.oneTimeQR($0) }
         }

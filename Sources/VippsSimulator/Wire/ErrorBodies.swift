@@ -37,6 +37,27 @@ enum ErrorBodies {
         return body
     }
 
+    /// The ePayment API's problem+json (its spec requires type, title, status and traceId). Vipps publishes no
+    /// `type` values, so the simulator's are its own URNs: clients must recognise errors without them.
+    static func epaymentProblem(status: Int, title: String, detail: String, extra: [(String, String)] = []) -> JSONValue
+    {
+        let slug = title.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        var body: JSONValue = [
+            "type": .string("urn:vipps-sim:epayment:\(String(slug))"),
+            "title": .string(title),
+            "detail": .string(detail),
+            "status": .integer(status),
+            "traceId": .string(UUID().uuidString.lowercased()),
+        ]
+        if !extra.isEmpty {
+            body = body.setting(
+                "extraDetails",
+                to: .array(extra.map { ["name": .string($0.0), "reason": .string($0.1)] })
+            )
+        }
+        return body
+    }
+
     static func problem(status: Int, type: String, title: String, detail: String) -> JSONValue {
         [
             "type": .string(type),
