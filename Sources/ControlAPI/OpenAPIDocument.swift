@@ -217,7 +217,7 @@ enum OpenAPIDocument {
                   "reference": {"$ref": "#/components/schemas/Reference"},
                   "orderId": {"type": "string", "pattern": "^[A-Za-z0-9-]{8,50}$", "description": "The Vipps orderId: the configured prefix and the reference."},
                   "amount": {"$ref": "#/components/schemas/Amount"},
-                  "currency": {"type": "string", "const": "NOK"},
+                  "currency": {"type": "string", "enum": ["NOK", "DKK", "EUR"], "description": "payment.currency when the payment was created; amounts are in its minor units (øre, cents)."},
                   "text": {"type": "string"},
                   "state": {"$ref": "#/components/schemas/PaymentState"},
                   "final": {"type": "boolean", "description": "The daemon will not change the payment again unless the till asks (capture, refund)."},
@@ -233,7 +233,8 @@ enum OpenAPIDocument {
                   "error": {"oneOf": [{"$ref": "#/components/schemas/PaymentError"}, {"type": "null"}]},
                   "reservedAmount": {"type": "integer", "minimum": 0, "description": "Øre still reserved on the customer's card: capturable, or released by a cancel. A captured payment with reservedAmount > 0 is listed as unsettled."},
                   "operations": {"type": "array", "items": {"$ref": "#/components/schemas/Operation"}, "description": "Every capture, refund and cancel, oldest first."},
-                  "unreconciled": {"type": "boolean", "description": "qrpayd could not ask Vipps about this payment since it restarted; it keeps asking."}
+                  "unreconciled": {"type": "boolean", "description": "qrpayd could not ask Vipps about this payment since it restarted; it keeps asking."},
+                  "api": {"type": "string", "enum": ["ecom", "epayment"], "description": "The Vipps API that created the payment (vipps.api at the time)."}
                 }
               },
               "OperationAnswer": {
@@ -286,7 +287,12 @@ enum OpenAPIDocument {
                   "errorGroup": {"type": "string"},
                   "errorCode": {"type": "string"},
                   "errorMessage": {"type": "string"},
-                  "contextId": {"type": "string"}
+                  "contextId": {"type": "string"},
+                  "problemType": {"type": "string", "description": "ePayment: the problem's raw type."},
+                  "problemTitle": {"type": "string", "description": "ePayment: the problem's raw title."},
+                  "problemDetail": {"type": "string"},
+                  "traceId": {"type": "string", "description": "ePayment: traceId or instance, to quote to Vipps MobilePay."},
+                  "extraDetails": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "reason": {"type": "string"}}}}
                 }
               },
               "Problem": {

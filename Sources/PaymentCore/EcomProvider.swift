@@ -16,7 +16,13 @@ public struct EcomProvider: PaymentProvider {
         self.callbackPrefix = configuration.callbackPrefix
     }
 
-    public func create(orderId: String, amount: Int, text: String) async throws(VippsError) -> String {
+    public var api: VippsAPIKind { .ecom }
+
+    /// eCom's initiate has no idempotency key (a lost answer is looked up in `/details`); it takes NOK only, which
+    /// the configuration enforces.
+    public func create(orderId: String, amount: Int, currency: VippsCurrency, text: String, idempotencyKey: String)
+        async throws(VippsError) -> String
+    {
         try await self.client.initiate(
             PaymentInitiation(
                 orderId: orderId,
@@ -39,21 +45,23 @@ public struct EcomProvider: PaymentProvider {
         ProviderPayment(ecom: try await self.client.details(orderId: orderId))
     }
 
-    public func capture(orderId: String, amount: Int?, text: String, idempotencyKey: String)
+    public func capture(orderId: String, amount: Int?, currency: VippsCurrency, text: String, idempotencyKey: String)
         async throws(VippsError) -> ProviderAmounts?
     {
         try await self.client.capture(orderId: orderId, amount: amount, text: text, requestId: idempotencyKey)
             .map(ProviderAmounts.init(ecom:))
     }
 
-    public func refund(orderId: String, amount: Int, text: String, idempotencyKey: String)
+    public func refund(orderId: String, amount: Int, currency: VippsCurrency, text: String, idempotencyKey: String)
         async throws(VippsError) -> ProviderAmounts?
     {
         try await self.client.refund(orderId: orderId, amount: amount, text: text, requestId: idempotencyKey)
             .map(ProviderAmounts.init(ecom:))
     }
 
-    public func cancel(orderId: String, text: String, releaseRemaining: Bool) async throws(VippsError) {
+    public func cancel(orderId: String, text: String, releaseRemaining: Bool, idempotencyKey: String)
+        async throws(VippsError)
+    {
         _ = try await self.client.cancel(orderId: orderId, text: text, releaseRemainingFunds: releaseRemaining)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import QRRendering
+import VippsAPI
 
 /// How the payment engine behaves; validated by the daemon's configuration before it gets here.
 public struct EngineConfiguration: Sendable {
@@ -35,6 +36,10 @@ public struct EngineConfiguration: Sendable {
     }
 
     public var orderIdPrefix: String
+    /// The API new payments are created with (`vipps.api`); each payment remembers its own.
+    public var api: VippsAPIKind
+    /// The currency of new payments (`payment.currency`); amounts are in its minor units.
+    public var currency: VippsCurrency
     public var settlement: Settlement
     public var qrMode: QRMode
     public var qrOptions: QRRenderOptions
@@ -61,6 +66,8 @@ public struct EngineConfiguration: Sendable {
 
     public init(
         orderIdPrefix: String,
+        api: VippsAPIKind = .ecom,
+        currency: VippsCurrency = .nok,
         settlement: Settlement = .auto,
         qrMode: QRMode = .qrAPI,
         qrOptions: QRRenderOptions = QRRenderOptions(size: .moduleSize(10)),
@@ -77,6 +84,8 @@ public struct EngineConfiguration: Sendable {
         maximumBackoff: Duration = .seconds(10)
     ) {
         self.orderIdPrefix = orderIdPrefix
+        self.api = api
+        self.currency = currency
         self.settlement = settlement
         self.qrMode = qrMode
         self.qrOptions = qrOptions

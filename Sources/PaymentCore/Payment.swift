@@ -1,4 +1,5 @@
 import Foundation
+import VippsAPI
 
 /// Where a payment is. The names are the control API's and never change.
 public enum PaymentState: String, Sendable, Hashable, Codable, CaseIterable {
@@ -55,19 +56,31 @@ public struct VippsErrorInfo: Sendable, Hashable, Codable {
     public var errorCode: String?
     public var errorMessage: String?
     public var contextId: String?
+    /// ePayment problem+json, raw: `type`, `title`, `detail`, `traceId` (or `instance`) and `extraDetails`.
+    public var problemType: String?
+    public var problemTitle: String?
+    public var problemDetail: String?
+    public var traceId: String?
+    public var extraDetails: [VippsProblem.ExtraDetail]?
 
     public init(
         status: Int? = nil,
         errorGroup: String? = nil,
         errorCode: String? = nil,
         errorMessage: String? = nil,
-        contextId: String? = nil
+        contextId: String? = nil,
+        problem: VippsProblem? = nil
     ) {
         self.status = status
         self.errorGroup = errorGroup
         self.errorCode = errorCode
         self.errorMessage = errorMessage
         self.contextId = contextId
+        self.problemType = problem?.type
+        self.problemTitle = problem?.title
+        self.problemDetail = problem?.detail
+        self.traceId = problem?.traceId ?? problem?.instance
+        self.extraDetails = problem.flatMap { $0.extraDetails.isEmpty ? nil : $0.extraDetails }
     }
 }
 
@@ -128,6 +141,12 @@ public struct Payment: Sendable, Hashable, Codable {
     public var operations: [MoneyOperation]
     /// Set when qrpayd could not ask Vipps about this payment after a restart; cleared by the next answer.
     public var unreconciled: Bool
+    /// The Vipps API that created the payment (`ecom` for every payment stored before qrpayd knew another). ePayment
+    /// can settle eCom's payments, not the other way round, so the engine picks the API by this.
+    public var api: VippsAPIKind
+
+    /// ``currency`` as the API's type; NOK for anything unknown (only NOK existed before currencies were added).
+    public var vippsCurrency: VippsCurrency { VippsCurrency(rawValue: self.currency) ?? .nok }
 
     public init(
         reference: String,
@@ -148,7 +167,8 @@ public struct Payment: Sendable, Hashable, Codable {
         error: PaymentError? = nil,
         reservedAmount: Int = 0,
         operations: [MoneyOperation] = [],
-        unreconciled: Bool = false
+        unreconciled: Bool = false,
+        api: VippsAPIKind = .ecom
     ) {
         self.reference = reference
         self.orderId = orderId
@@ -170,12 +190,13 @@ public struct Payment: Sendable, Hashable, Codable {
         self.reservedAmount = reservedAmount
         self.operations = operations
         self.unreconciled = unreconciled
+        self.api = api
     }
 
     private enum CodingKeys: String, CodingKey {
         case reference, orderId, amount, currency, text, state, final, settlement, capturedAmount, refundedAmount
         case qrText, createdAt, updatedAt, expiresAt, scannedAt, authorizedAt, error, reservedAmount, operations
-        case unreconciled
+        case unreconciled, api
     }
 
     /// Reads payments stored by every version: fields added later get the value they had before they existed.
@@ -208,6 +229,7 @@ public struct Payment: Sendable, Hashable, Codable {
         self.reservedAmount = try container.decodeIfPresent(Int.self, forKey: .reservedAmount) ?? reservedBefore
         self.operations = try container.decodeIfPresent([MoneyOperation].self, forKey: .operations) ?? []
         self.unreconciled = try container.decodeIfPresent(Bool.self, forKey: .unreconciled) ?? false
+        self.api = try container.decodeIfPresent(VippsAPIKind.self, forKey: .api) ?? .ecom
     }
 
     /// Writes `"error": null` and `"qrText": null` rather than leaving them out, as the control API documents.
@@ -233,6 +255,7 @@ public struct Payment: Sendable, Hashable, Codable {
         try container.encode(self.reservedAmount, forKey: .reservedAmount)
         try container.encode(self.operations, forKey: .operations)
         try container.encode(self.unreconciled, forKey: .unreconciled)
+        try container.encode(self.api, forKey: .api)
     }
 
     /// Whether the till still has to act: not final, money still reserved on the card (approved and not captured,

@@ -30,17 +30,20 @@ extension PaymentEngine {
                     + "\(orderId.count < 8 ? "longer" : "shorter") reference."
             )
         }
-        let minimum = self.configuration.minimumAmount
+        let minimum = max(self.configuration.minimumAmount, self.configuration.currency.minimumAmount)
+        let code = self.configuration.currency.rawValue
+        let unit = self.configuration.currency == .eur ? "cents" : "øre"
         guard request.amount >= minimum else {
             let limit =
                 minimum == 100
-                ? "at least 100 (1 NOK, Vipps' minimum)"
-                : "at least \(minimum) (payment.minimumAmount, \(String(format: "%d.%02d NOK", minimum / 100, minimum % 100)))"
+                ? "at least 100 (1 \(code), Vipps' minimum)"
+                : "at least \(minimum) (payment.minimumAmount, \(String(format: "%d.%02d", minimum / 100, minimum % 100)) \(code))"
             throw PaymentProblem(
                 .invalidRequest,
                 title: "Amount too small",
                 detail:
-                    "amount is in øre and must be \(limit); got \(request.amount). Amounts are in øre: 129 kr is 12900."
+                    "amount is in \(unit) and must be \(limit); got \(request.amount). Amounts are in \(unit): 129 \(code) "
+                    + "is 12900."
             )
         }
         guard request.amount <= self.configuration.maximumAmount else {
@@ -48,8 +51,8 @@ extension PaymentEngine {
                 .amountTooHigh,
                 title: "Amount above the configured maximum",
                 detail:
-                    "amount \(request.amount) øre is above payment.maximumAmount (\(self.configuration.maximumAmount) "
-                    + "øre). Amounts are in øre: 129 kr is 12900."
+                    "amount \(request.amount) \(unit) is above payment.maximumAmount (\(self.configuration.maximumAmount) "
+                    + "\(unit)). Amounts are in \(unit): 129 \(code) is 12900."
             )
         }
         let text = request.text ?? self.configuration.defaultText
@@ -109,12 +112,14 @@ extension PaymentEngine {
                 reference: request.reference,
                 orderId: orderId,
                 amount: request.amount,
+                currency: self.configuration.currency.rawValue,
                 text: request.text ?? self.configuration.defaultText,
                 state: .initiating,
                 settlement: self.configuration.settlement,
                 createdAt: now,
                 updatedAt: now,
-                expiresAt: now.addingTimeInterval(Double(self.configuration.paymentLifetime.components.seconds))
+                expiresAt: now.addingTimeInterval(Double(self.configuration.paymentLifetime.components.seconds)),
+                api: self.provider.api
             ),
             fingerprint: request.fingerprint
         )
@@ -162,6 +167,7 @@ extension PaymentEngine {
         let deadline = ContinuousClock.now.advanced(by: self.configuration.creationTimeout)
         var delay = Duration.milliseconds(500)
         var attempts = 0
+        var createdMaybe = false
         var url = record.paymentURL
         while url == nil {
             if Task.isCancelled {
@@ -175,7 +181,13 @@ extension PaymentEngine {
             }
             do throws(VippsCallFailure) {
                 url = try await self.callVipps(.initiate, payment) { () async throws(VippsError) in
-                    try await self.provider.create(orderId: payment.orderId, amount: payment.amount, text: payment.text)
+                    try await self.provider(for: payment).create(
+                        orderId: payment.orderId,
+                        amount: payment.amount,
+                        currency: payment.vippsCurrency,
+                        text: payment.text,
+                        idempotencyKey: intent.requestId
+                    )
                 }
             } catch {
                 let vippsError: VippsError
@@ -209,7 +221,11 @@ extension PaymentEngine {
                 case .refused:
                     return try await self.fail(record, intent: intent, error: vippsError, detail: nil)
                 case .unknown(let retryAfter):
-                    if vippsError.httpStatus != 429 {
+                    if self.provider(for: payment).api == .epayment {
+                        // ePayment's create carries an Idempotency-Key: the same call again gets the payment Vipps
+                        // may have created, with its redirectUrl. Until then it may exist.
+                        createdMaybe = createdMaybe || vippsError.httpStatus != 429
+                    } else if vippsError.httpStatus != 429 {
                         // Vipps may have created it. If it did, its URL is lost: the customer never saw a code, so
                         // cancel it rather than guess.
                         switch await self.lookUpUnknownCreation(record) {
@@ -227,6 +243,15 @@ extension PaymentEngine {
                     }
                     let wait = max(delay, retryAfter ?? .zero)
                     guard ContinuousClock.now.advanced(by: wait) < deadline else {
+                        if createdMaybe {
+                            return try await self.fail(
+                                record,
+                                intent: intent,
+                                error: vippsError,
+                                detail: lost,
+                                mayExist: true
+                            )
+                        }
                         return try await self.fail(
                             record,
                             intent: intent,
@@ -261,7 +286,7 @@ extension PaymentEngine {
         var delay = Duration.milliseconds(500)
         while true {
             do {
-                text = try await self.provider.qrText(paymentURL: url)
+                text = try await self.provider(for: record.payment).qrText(paymentURL: url)
                 await self.noteVippsSuccess()
                 break
             } catch {

@@ -308,18 +308,20 @@ extension PaymentEngine {
             switch operation.kind {
             case .capture:
                 summary = try await self.callVipps(.capture, payment) { () async throws(VippsError) in
-                    try await self.provider.capture(
+                    try await self.provider(for: payment).capture(
                         orderId: payment.orderId,
                         amount: operation.amount,
+                        currency: payment.vippsCurrency,
                         text: payment.text,
                         idempotencyKey: operation.vippsRequestId
                     )
                 }
             case .refund, .cancel:
                 summary = try await self.callVipps(.refund, payment) { () async throws(VippsError) in
-                    try await self.provider.refund(
+                    try await self.provider(for: payment).refund(
                         orderId: payment.orderId,
                         amount: operation.amount ?? 0,
+                        currency: payment.vippsCurrency,
                         text: payment.text,
                         idempotencyKey: operation.vippsRequestId
                     )
@@ -422,10 +424,11 @@ extension PaymentEngine {
         let releaseRest = record.payment.capturedAmount > 0
         do throws(VippsCallFailure) {
             _ = try await self.callVipps(.cancel, payment) { () async throws(VippsError) in
-                try await self.provider.cancel(
+                try await self.provider(for: payment).cancel(
                     orderId: payment.orderId,
                     text: "Avbrutt / Cancelled",
-                    releaseRemaining: releaseRest
+                    releaseRemaining: releaseRest,
+                    idempotencyKey: operation.vippsRequestId
                 )
             }
         } catch {
@@ -510,7 +513,7 @@ extension PaymentEngine {
 
     func readDetails(_ payment: Payment) async throws(VippsCallFailure) -> ProviderPayment {
         let details = try await self.callVipps(.details, payment) { () async throws(VippsError) in
-            try await self.provider.read(orderId: payment.orderId)
+            try await self.provider(for: payment).read(orderId: payment.orderId)
         }
         if self.unreconciled.remove(payment.reference) != nil {
             self.logger.notice(
@@ -546,6 +549,16 @@ extension PaymentEngine {
         if let group = error.errorGroup { metadata["vipps.error_group"] = "\(group)" }
         if let code = error.errorCode { metadata["vipps.error_code"] = code }
         if let context = error.contextId { metadata["vipps.context_id"] = context }
+        if let problem = error.problem {
+            // The raw problem, so a `type` seen here can be added to EpaymentProblemCatalog.
+            if let type = problem.type { metadata["vipps.problem_type"] = type }
+            if let title = problem.title { metadata["vipps.problem_title"] = title }
+            if let trace = problem.traceId ?? problem.instance { metadata["vipps.trace_id"] = trace }
+            if !problem.extraDetails.isEmpty {
+                metadata["vipps.extra_details"] = problem.extraDetails.map { "\($0.name): \($0.reason)" }
+                    .joined(separator: "; ")
+            }
+        }
         self.logger.error("\(error.guidance.title)", metadata: metadata.mapValues { .string($0) })
     }
 }

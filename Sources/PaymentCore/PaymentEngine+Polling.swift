@@ -476,7 +476,7 @@ extension PaymentEngine {
             return changedOperations ? try await self.commit(record) : record
         }
         record.payment.reservedAmount = 0
-        if record.payment.cancelledByTill {
+        if record.payment.cancelledByTill || (details.stopReason == .merchant && record.payment.error == nil) {
             record.payment.state = .cancelled
             record.payment.error = nil
             return try await self.commit(record, log: .paymentCancelled)
@@ -513,6 +513,8 @@ extension PaymentEngine {
     /// it came.
     private func ranOutOfTime(_ record: PaymentStore.Record, details: ProviderPayment) -> Bool {
         if record.payment.error?.code == "qrpayd-expired" { return true }
+        // ePayment says which it was.
+        if let reason = details.stopReason { return reason == .timeout }
         guard let started = details.createdAt, let cancelled = details.stoppedAt else {
             // No timestamps to judge by: only qrpayd's own limit says "expired".
             return false

@@ -41,7 +41,10 @@ public actor PaymentEngine {
     public typealias Observer = @Sendable (PaymentEngineUpdate) async -> Void
 
     public nonisolated let configuration: EngineConfiguration
+    /// Creates new payments (`vipps.api`).
     let provider: any PaymentProvider
+    /// ePayment, for payments it created while the box now runs eCom (eCom cannot read them); nil if unavailable.
+    let epaymentProvider: (any PaymentProvider)?
     let store: PaymentStore
     public let events: EventHub
     let logger: Logger
@@ -70,19 +73,21 @@ public actor PaymentEngine {
     public init(
         configuration: EngineConfiguration,
         provider: any PaymentProvider,
+        epaymentProvider: (any PaymentProvider)? = nil,
         store: PaymentStore,
         logger: Logger,
         observer: @escaping Observer = { _ in }
     ) {
         self.configuration = configuration
         self.provider = provider
+        self.epaymentProvider = provider.api == .epayment ? provider : epaymentProvider
         self.store = store
         self.events = EventHub(store: store)
         self.logger = logger
         self.observer = observer
     }
 
-    /// An engine on the eCom v2 API.
+    /// An engine on the API `configuration.api` names; payments ePayment created stay with ePayment.
     public init(
         configuration: EngineConfiguration,
         vipps: VippsClient,
@@ -90,13 +95,27 @@ public actor PaymentEngine {
         logger: Logger,
         observer: @escaping Observer = { _ in }
     ) {
+        let epayment = EpaymentProvider(client: vipps)
+        let provider: any PaymentProvider =
+            switch configuration.api {
+            case .ecom: EcomProvider(client: vipps, configuration: configuration)
+            case .epayment: epayment
+            }
         self.init(
             configuration: configuration,
-            provider: EcomProvider(client: vipps, configuration: configuration),
+            provider: provider,
+            epaymentProvider: epayment,
             store: store,
             logger: logger,
             observer: observer
         )
+    }
+
+    /// The API that speaks for a stored payment: ePayment for the payments it created (eCom cannot read them), the
+    /// configured one otherwise (ePayment reads and settles eCom's payments too).
+    func provider(for payment: Payment) -> any PaymentProvider {
+        if payment.api == .epayment, let epayment = self.epaymentProvider { return epayment }
+        return self.provider
     }
 
     // MARK: Reading
@@ -240,7 +259,7 @@ public actor PaymentEngine {
     }
 
     static func summary(_ event: LogEvent, _ payment: Payment) -> String {
-        let kroner = String(format: "%d.%02d NOK", payment.amount / 100, payment.amount % 100)
+        let kroner = String(format: "%d.%02d %@", payment.amount / 100, payment.amount % 100, payment.currency)
         switch event {
         case .paymentCreated: return "Payment \(payment.reference) of \(kroner) is waiting for the customer to scan"
         case .paymentScanned: return "The customer opened payment \(payment.reference) in the Vipps app"

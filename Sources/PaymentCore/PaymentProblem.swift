@@ -120,7 +120,8 @@ extension VippsErrorInfo {
             errorGroup: error.errorGroup.map { "\($0)" },
             errorCode: error.errorCode,
             errorMessage: error.errorMessage,
-            contextId: error.contextId
+            contextId: error.contextId,
+            problem: error.problem
         )
     }
 }

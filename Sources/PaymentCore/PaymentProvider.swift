@@ -2,26 +2,32 @@ import Foundation
 import VippsAPI
 
 /// The payment provider as the state machine sees it: create a payment, read it, capture, refund, cancel, and the
-/// text for its QR code. eCom v2 is one implementation (``EcomProvider``); the ePayment API is the next.
+/// text for its QR code. eCom v2 is one implementation (``EcomProvider``), the ePayment API v1 the other
+/// (``EpaymentProvider``).
 ///
 /// Every call either succeeds or throws a ``VippsError`` whose ``VippsError/disposition`` is the typed outcome the
 /// engine decides by: refused for good (with a ``VippsRefusal``), or unknown with a retry hint. The engine knows
 /// nothing of a provider's wire format or its transaction log: it sees ``ProviderPayment``.
 public protocol PaymentProvider: Sendable {
+    /// Which API this is; stored with every payment it creates.
+    var api: VippsAPIKind { get }
     /// Creates the payment and returns the URL it lives at (what the QR code leads to, directly or through a QR
-    /// service).
-    func create(orderId: String, amount: Int, text: String) async throws(VippsError) -> String
+    /// service). `idempotencyKey` is the same on every attempt at creating this payment.
+    func create(orderId: String, amount: Int, currency: VippsCurrency, text: String, idempotencyKey: String)
+        async throws(VippsError) -> String
     /// The text to draw as the QR code for a created payment.
     func qrText(paymentURL: String) async throws(VippsError) -> String
     /// The payment as the provider has it now.
     func read(orderId: String) async throws(VippsError) -> ProviderPayment
-    /// Captures `amount` øre (the rest of the reservation when nil). `idempotencyKey` is the same on every attempt.
-    func capture(orderId: String, amount: Int?, text: String, idempotencyKey: String) async throws(VippsError)
-        -> ProviderAmounts?
-    func refund(orderId: String, amount: Int, text: String, idempotencyKey: String) async throws(VippsError)
-        -> ProviderAmounts?
+    /// Captures `amount` minor units (the rest of the reservation when nil). `idempotencyKey` is the same on every
+    /// attempt.
+    func capture(orderId: String, amount: Int?, currency: VippsCurrency, text: String, idempotencyKey: String)
+        async throws(VippsError) -> ProviderAmounts?
+    func refund(orderId: String, amount: Int, currency: VippsCurrency, text: String, idempotencyKey: String)
+        async throws(VippsError) -> ProviderAmounts?
     /// Cancels before approval, voids after it, or (`releaseRemaining`) releases what a partial capture left.
-    func cancel(orderId: String, text: String, releaseRemaining: Bool) async throws(VippsError)
+    func cancel(orderId: String, text: String, releaseRemaining: Bool, idempotencyKey: String)
+        async throws(VippsError)
 }
 
 /// A payment as the provider has it.
@@ -43,6 +49,16 @@ public struct ProviderPayment: Sendable, Hashable {
         case failed
     }
 
+    /// Why a stopped payment stopped, when the provider says (ePayment does; eCom's CANCEL looks the same for all).
+    public enum StopReason: Sendable, Hashable {
+        /// The customer said no (ePayment ABORTED).
+        case customer
+        /// Nobody finished it in time (ePayment EXPIRED).
+        case timeout
+        /// The merchant cancelled it (ePayment TERMINATED).
+        case merchant
+    }
+
     public var status: Status
     /// Card reservations refused so far (the customer may pick another card).
     public var declinedCards: Int
@@ -57,6 +73,8 @@ public struct ProviderPayment: Sendable, Hashable {
     /// Idempotency keys of the captures and refunds the provider carried out.
     public var appliedCaptures: Set<String>
     public var appliedRefunds: Set<String>
+    /// For `cancelled`: why, when the provider tells.
+    public var stopReason: StopReason?
 
     public init(
         status: Status,
@@ -66,7 +84,8 @@ public struct ProviderPayment: Sendable, Hashable {
         stoppedAt: Date? = nil,
         released: Bool = false,
         appliedCaptures: Set<String> = [],
-        appliedRefunds: Set<String> = []
+        appliedRefunds: Set<String> = [],
+        stopReason: StopReason? = nil
     ) {
         self.status = status
         self.declinedCards = declinedCards
@@ -76,6 +95,7 @@ public struct ProviderPayment: Sendable, Hashable {
         self.released = released
         self.appliedCaptures = appliedCaptures
         self.appliedRefunds = appliedRefunds
+        self.stopReason = stopReason
     }
 
     /// Whether the provider carried out this capture or refund.

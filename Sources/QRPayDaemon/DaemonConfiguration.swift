@@ -12,20 +12,22 @@ import VippsAPI
 ///
 /// ## Configuration keys
 /// - `vipps.environment`: `test` (default) or `production`.
+/// - `vipps.api`: `ecom` (default, eCom v2) or `epayment` (the ePayment API v1: MobilePay, DKK and EUR too).
 /// - `vipps.baseURL`: another base URL (the simulator); plain `http://` only on loopback.
 /// - `vipps.clientId` (required), `vipps.merchantSerialNumber` (required, 5-6 digits).
 /// - `vipps.clientSecretFile`, `vipps.subscriptionKeyFile`: secret files (mode 0600) when not using credentials.
 /// - `vipps.callbackPrefix` (HTTPS; Vipps requires one though qrpayd polls), `vipps.fallBackURL` (HTTPS or app scheme,
 ///   default `https://www.vipps.no/thankyoupage/`), `vipps.requestTimeoutSeconds` (default 10).
 /// - `payment.orderIdPrefix` (default `qrpayd-`), `payment.settlement` (`auto`/`till`), `payment.pollIntervalMilliseconds`
-///   (default 1000), `payment.minimumAmount` (øre, default 100), `payment.maximumAmount` (øre, default 1000000),
+///   (default 1000), `payment.currency` (`NOK` default; `DKK`, `EUR` with `vipps.api` `epayment`),
+///   `payment.minimumAmount` (minor units, default 100), `payment.maximumAmount` (minor units, default 1000000),
 ///   `payment.defaultText`,
 ///   `payment.refunds.enabled`, `payment.refunds.maximumPerRefund`, `payment.refunds.maximumPerDay`.
 /// - `qr.mode` (`qr-api` default, or `payment-url`), `qr.moduleSize` (px, default 10), `qr.errorCorrection` (L/M/Q/H).
 /// - `control.socketPath` (default `/run/qrpayd/control.sock`), `control.socketMode` (octal, default `0660`).
 /// - `state.directory` (default `$STATE_DIRECTORY` or `/var/lib/qrpayd`).
-/// - `display.enabled`, `display.port` (8765), `display.shopName`, `display.language` (`nb`/`en`),
-///   `display.accentColor`, `display.paidSeconds`, `display.assetsDirectory`.
+/// - `display.enabled`, `display.port` (8765), `display.shopName`, `display.language` (`nb`/`da`/`fi`/`en`),
+///   `display.brand` (`vipps`/`mobilepay`), `display.accentColor` (default: the brand's colour), `display.paidSeconds`, `display.assetsDirectory`.
 /// - `log.level` (`info`).
 public struct DaemonConfiguration: Sendable {
     public var environment: VippsEnvironment
@@ -103,7 +105,22 @@ public struct DaemonConfiguration: Sendable {
         let fallBack = read.string("vipps.fallBackURL") ?? "https://www.vipps.no/thankyoupage/"
         try Self.requireHTTPS(fallBack, key: "vipps.fallBackURL", allowAppScheme: true)
 
+        let apiName = read.string("vipps.api") ?? VippsAPIKind.ecom.rawValue
+        guard let api = VippsAPIKind(rawValue: apiName) else {
+            throw ConfigurationError(key: "vipps.api", "'\(apiName)' must be 'ecom' or 'epayment'.")
+        }
+
         // Payments
+        let currencyName = read.string("payment.currency") ?? VippsCurrency.nok.rawValue
+        guard let currency = VippsCurrency(rawValue: currencyName.uppercased()) else {
+            throw ConfigurationError(key: "payment.currency", "'\(currencyName)' must be NOK, DKK or EUR.")
+        }
+        guard currency.isSupported(by: api) else {
+            throw ConfigurationError(
+                key: "payment.currency",
+                "'\(currency.rawValue)' needs vipps.api 'epayment': the eCom API takes NOK only."
+            )
+        }
         let prefix: String
         if let configured = read.string("payment.orderIdPrefix") {
             prefix = configured
@@ -122,7 +139,11 @@ public struct DaemonConfiguration: Sendable {
         }
         let poll = try read.int("payment.pollIntervalMilliseconds", default: 1000, range: 500...5000)
         let maximumAmount = try read.int("payment.maximumAmount", default: 1_000_000, range: 100...65_000_000)
-        let minimumAmount = try read.int("payment.minimumAmount", default: 100, range: 100...65_000_000)
+        let minimumAmount = try read.int(
+            "payment.minimumAmount",
+            default: currency.minimumAmount,
+            range: currency.minimumAmount...65_000_000
+        )
         guard minimumAmount <= maximumAmount else {
             throw ConfigurationError(
                 key: "payment.minimumAmount",
@@ -152,6 +173,8 @@ public struct DaemonConfiguration: Sendable {
         }
         self.engine = EngineConfiguration(
             orderIdPrefix: prefix,
+            api: api,
+            currency: currency,
             settlement: settlement,
             qrMode: qrMode,
             qrOptions: QRRenderOptions(errorCorrection: level, size: .moduleSize(moduleSize)),
@@ -186,12 +209,23 @@ public struct DaemonConfiguration: Sendable {
         self.displayEnabled = try read.bool("display.enabled", default: true)
         let languageName = read.string("display.language") ?? "nb"
         guard let language = DisplaySettings.Language(rawValue: languageName) else {
-            throw ConfigurationError(key: "display.language", "'\(languageName)' must be 'nb' or 'en'.")
+            throw ConfigurationError(key: "display.language", "'\(languageName)' must be 'nb', 'da', 'fi' or 'en'.")
+        }
+        let brandName = read.string("display.brand") ?? DisplaySettings.Brand.vipps.rawValue
+        guard let brand = DisplaySettings.Brand(rawValue: brandName) else {
+            throw ConfigurationError(key: "display.brand", "'\(brandName)' must be 'vipps' or 'mobilepay'.")
+        }
+        guard brand == .vipps || api == .epayment else {
+            throw ConfigurationError(
+                key: "display.brand",
+                "'mobilepay' needs vipps.api 'epayment': only the ePayment API reaches MobilePay users."
+            )
         }
         self.display = DisplaySettings(
             shopName: read.string("display.shopName") ?? "qrpayd",
             language: language,
-            accentColor: read.string("display.accentColor") ?? "#FF5B24",
+            brand: brand,
+            accentColor: read.string("display.accentColor") ?? brand.defaultAccentColor,
             paidScreenDuration: .seconds(try read.int("display.paidSeconds", default: 8, range: 1...600)),
             host: read.string("display.host") ?? "127.0.0.1",
             port: try read.int("display.port", default: 8765, range: 0...65535),

@@ -6,6 +6,7 @@ import PaymentCore
 import ServiceLifecycle
 import Synchronization
 import SystemdSupport
+import VippsAPI
 import VippsSimulator
 
 /// `qrpayd --demo`: the daemon, the customer display and an embedded Vipps simulator whose customer scans and approves
@@ -102,7 +103,10 @@ public enum DemoMode {
                 "control.socketPath": socket,
                 "display.shopName": "qrpayd demo",
             ]
-            for key in ["payment.settlement", "display.port"] {
+            for key in [
+                "payment.settlement", "display.port", "vipps.api", "payment.currency", "display.brand",
+                "display.language",
+            ] {
                 if let value = overrides[key] { settings[key] = value }
             }
             if let assets {
@@ -125,9 +129,10 @@ public enum DemoMode {
             // The banner needs the customer screen's port and a ready daemon, whichever comes last.
             let banner = Mutex(BannerState(displayEnabled: configuration.displayEnabled))
             let settlement = configuration.engine.settlement
+            let api = configuration.engine.api
             let show: @Sendable () -> Void = {
                 let text = banner.withLock { state in
-                    state.text(socket: socket, settlement: settlement)
+                    state.text(socket: socket, settlement: settlement, api: api)
                 }
                 if let text { FileHandle.standardOutput.write(Data(text.utf8)) }
             }
@@ -156,7 +161,7 @@ public enum DemoMode {
         var printed = false
 
         /// The banner, once (nil until the daemon is ready and the screen listens, and after it was printed).
-        mutating func text(socket: String, settlement: Settlement) -> String? {
+        mutating func text(socket: String, settlement: Settlement, api: VippsAPIKind = .ecom) -> String? {
             guard self.ready, !self.printed, !self.displayEnabled || self.displayPort != nil else { return nil }
             self.printed = true
             let screen = self.displayPort.map { "http://127.0.0.1:\($0)/" } ?? "off (the page files were not found)"
@@ -175,7 +180,8 @@ public enum DemoMode {
             let lines =
                 [
                     "",
-                    "qrpayd demo is running against a built-in Vipps simulator (no real money).",
+                    "qrpayd demo is running against a built-in Vipps simulator (no real money), "
+                        + (api == .epayment ? "on the ePayment API." : "on the eCom API."),
                     "  Customer screen:  \(screen)",
                     "  Control socket:   \(socket)",
                     "In another terminal:",

@@ -35,6 +35,18 @@ struct QRPayd: AsyncParsableCommand {
     )
     var settlement: String?
 
+    @Option(help: "The Vipps API for new payments: 'ecom' or 'epayment' (instead of vipps.api).")
+    var api: String?
+
+    @Option(help: "The currency: NOK, or DKK or EUR with the ePayment API (instead of payment.currency).")
+    var currency: String?
+
+    @Option(help: "The customer screen's brand: 'vipps' or 'mobilepay' (instead of display.brand).")
+    var brand: String?
+
+    @Option(help: "The customer screen's language: nb, da, fi or en (instead of display.language).")
+    var language: String?
+
     @Flag(
         help: """
             Run against an embedded Vipps simulator with a temporary state directory: no keys needed. The simulated \
@@ -57,6 +69,10 @@ struct QRPayd: AsyncParsableCommand {
         if let stateDirectory { overrides["state.directory"] = stateDirectory }
         if let displayPort { overrides["display.port"] = String(displayPort) }
         if let settlement { overrides["payment.settlement"] = settlement }
+        if let api { overrides["vipps.api"] = api }
+        if let currency { overrides["payment.currency"] = currency }
+        if let brand { overrides["display.brand"] = brand }
+        if let language { overrides["display.language"] = language }
 
         if self.demo {
             do {
