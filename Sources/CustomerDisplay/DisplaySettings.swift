@@ -5,7 +5,23 @@ public struct DisplaySettings: Sendable {
     /// The language of every word on the page.
     public enum Language: String, Sendable, Codable, CaseIterable {
         case norwegian = "nb"
+        case danish = "da"
+        case finnish = "fi"
         case english = "en"
+    }
+
+    /// Whose name and mark the page shows: Vipps in Norway, MobilePay in Denmark and Finland (ePayment only).
+    public enum Brand: String, Sendable, Codable, CaseIterable {
+        case vipps
+        case mobilepay
+
+        /// The brand's own colour, the accent unless `display.accentColor` says otherwise.
+        public var defaultAccentColor: String {
+            switch self {
+            case .vipps: "#FF5B24"
+            case .mobilepay: "#5A78FF"
+            }
+        }
     }
 
     /// Where the page is served. Only loopback addresses pass ``validate()``.
@@ -15,6 +31,7 @@ public struct DisplaySettings: Sendable {
     /// Shown on the idle screen.
     public var shopName: String
     public var language: Language
+    public var brand: Brand
     /// `#RRGGBB`; the header band and the idle mark use it.
     public var accentColor: String
     /// How long an outcome (paid, declined, ...) stays up before the page returns to idle on its own,
@@ -29,6 +46,7 @@ public struct DisplaySettings: Sendable {
     public init(
         shopName: String,
         language: Language = .norwegian,
+        brand: Brand = .vipps,
         accentColor: String = "#FF5B24",
         paidScreenDuration: Duration = .seconds(8),
         host: String = "127.0.0.1",
@@ -37,6 +55,7 @@ public struct DisplaySettings: Sendable {
     ) {
         self.shopName = shopName
         self.language = language
+        self.brand = brand
         self.accentColor = accentColor
         self.paidScreenDuration = paidScreenDuration
         self.host = host

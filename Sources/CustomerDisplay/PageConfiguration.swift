@@ -5,12 +5,14 @@ import NIOCore
 struct PageConfiguration: Encodable {
     var shopName: String
     var language: String
+    var brand: String
     var accentColor: String
     var paidScreenMilliseconds: Int64
 
     init(_ settings: DisplaySettings) {
         self.shopName = settings.shopName
         self.language = settings.language.rawValue
+        self.brand = settings.brand.rawValue
         self.accentColor = settings.accentColor
         let components = settings.paidScreenDuration.components
         self.paidScreenMilliseconds = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000

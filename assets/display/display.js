@@ -5,57 +5,122 @@
 'use strict';
 
 (() => {
-  // \u2011 is a non-breaking hyphen, so "Vipps-appen" never splits across two lines.
+  // \u2011 is a non-breaking hyphen, so "Vipps-appen" never splits across two lines. {brand}, {app} and the other
+  // braces are filled in from BRANDS, in the language's own grammatical forms.
   const STRINGS = {
     nb: {
-      payWithVipps: 'Betal med Vipps',
-      scan: 'Skann koden med Vipps\u2011appen',
+      payWithVipps: 'Betal med {brand}',
+      scan: 'Skann koden med {app}',
       timeLeft: 'Tid igjen',
       loadingCode: 'Et øyeblikk …',
       codeExpired: 'Koden er ikke lenger gyldig',
-      approve: 'Godkjenn betalingen i Vipps\u2011appen',
+      approve: 'Godkjenn betalingen i {app}',
       paid: 'Betalt',
       thanks: 'Takk for handelen!',
       declined: 'Betalingen ble avvist',
       cancelled: 'Betalingen ble avbrutt',
       expired: 'Tiden gikk ut',
       failed: 'Betalingen gikk ikke gjennom',
-      connectionProblem: 'Vi har problemer med å nå Vipps. Vent litt.',
+      connectionProblem: 'Vi har problemer med å nå {brand}. Vent litt.',
       keepTrying: 'Vi prøver igjen automatisk.',
       tryAgain: 'Spør i kassen om å prøve igjen.',
       reasons: {
         cardDeclined: 'Kortet ble avvist.',
-        customerDeclined: 'Betalingen ble avbrutt i Vipps\u2011appen.',
+        customerDeclined: 'Betalingen ble avbrutt i {app}.',
         timedOut: 'Betalingen ble ikke fullført i tide.',
         cancelledByShop: 'Betalingen ble avbrutt i kassen.',
-        vippsUnavailable: 'Vipps svarer ikke akkurat nå.',
+        vippsUnavailable: '{brand} svarer ikke akkurat nå.',
         technicalError: 'Det oppstod en teknisk feil.',
       },
     },
+    da: {
+      payWithVipps: 'Betal med {brand}',
+      scan: 'Scan koden med {app}',
+      timeLeft: 'Tid tilbage',
+      loadingCode: 'Et øjeblik …',
+      codeExpired: 'Koden er ikke længere gyldig',
+      approve: 'Godkend betalingen i {app}',
+      paid: 'Betalt',
+      thanks: 'Tak for handlen!',
+      declined: 'Betalingen blev afvist',
+      cancelled: 'Betalingen blev annulleret',
+      expired: 'Tiden løb ud',
+      failed: 'Betalingen gik ikke igennem',
+      connectionProblem: 'Vi har problemer med at nå {brand}. Vent venligst.',
+      keepTrying: 'Vi prøver igen automatisk.',
+      tryAgain: 'Spørg ved kassen om at prøve igen.',
+      reasons: {
+        cardDeclined: 'Kortet blev afvist.',
+        customerDeclined: 'Betalingen blev annulleret i {app}.',
+        timedOut: 'Betalingen blev ikke gennemført i tide.',
+        cancelledByShop: 'Betalingen blev annulleret ved kassen.',
+        vippsUnavailable: '{brand} svarer ikke lige nu.',
+        technicalError: 'Der opstod en teknisk fejl.',
+      },
+    },
+    fi: {
+      payWithVipps: 'Maksa {brandWith}',
+      scan: 'Skannaa koodi {appWith}',
+      timeLeft: 'Aikaa jäljellä',
+      loadingCode: 'Hetki …',
+      codeExpired: 'Koodi ei ole enää voimassa',
+      approve: 'Hyväksy maksu {appIn}',
+      paid: 'Maksettu',
+      thanks: 'Kiitos ostoksestasi!',
+      declined: 'Maksu hylättiin',
+      cancelled: 'Maksu peruttiin',
+      expired: 'Aika loppui',
+      failed: 'Maksu ei onnistunut',
+      connectionProblem: 'Yhteys palveluun {brand} ei toimi juuri nyt. Odota hetki.',
+      keepTrying: 'Yritämme uudelleen automaattisesti.',
+      tryAgain: 'Pyydä kassalta uutta yritystä.',
+      reasons: {
+        cardDeclined: 'Kortti hylättiin.',
+        customerDeclined: 'Maksu peruttiin {appIn}.',
+        timedOut: 'Maksua ei suoritettu ajoissa.',
+        cancelledByShop: 'Maksu peruttiin kassalla.',
+        vippsUnavailable: '{brand} ei vastaa juuri nyt.',
+        technicalError: 'Tapahtui tekninen virhe.',
+      },
+    },
     en: {
-      payWithVipps: 'Pay with Vipps',
-      scan: 'Scan the code with the Vipps app',
+      payWithVipps: 'Pay with {brand}',
+      scan: 'Scan the code with {app}',
       timeLeft: 'Time left',
       loadingCode: 'One moment …',
       codeExpired: 'This code is no longer valid',
-      approve: 'Approve the payment in the Vipps app',
+      approve: 'Approve the payment in {app}',
       paid: 'Paid',
       thanks: 'Thank you!',
       declined: 'The payment was declined',
       cancelled: 'The payment was cancelled',
       expired: 'The time ran out',
       failed: 'The payment did not go through',
-      connectionProblem: 'We are having trouble reaching Vipps. Please wait.',
+      connectionProblem: 'We are having trouble reaching {brand}. Please wait.',
       keepTrying: 'We keep trying automatically.',
       tryAgain: 'Ask at the till to try again.',
       reasons: {
         cardDeclined: 'The card was declined.',
-        customerDeclined: 'The payment was cancelled in the Vipps app.',
+        customerDeclined: 'The payment was cancelled in {app}.',
         timedOut: 'The payment was not completed in time.',
         cancelledByShop: 'The payment was cancelled at the till.',
-        vippsUnavailable: 'Vipps is not responding right now.',
+        vippsUnavailable: '{brand} is not responding right now.',
         technicalError: 'A technical error occurred.',
       },
+    },
+  };
+
+  // The brand's name and the forms each language needs.
+  const BRANDS = {
+    vipps: {
+      brand: 'Vipps',
+      app: { nb: 'Vipps\u2011appen', da: 'Vipps\u2011appen', en: 'the Vipps app' },
+      brandWith: 'Vippsillä', appWith: 'Vipps\u2011sovelluksella', appIn: 'Vipps\u2011sovelluksessa',
+    },
+    mobilepay: {
+      brand: 'MobilePay',
+      app: { nb: 'MobilePay\u2011appen', da: 'MobilePay\u2011appen', en: 'the MobilePay app' },
+      brandWith: 'MobilePaylla', appWith: 'MobilePay\u2011sovelluksella', appIn: 'MobilePay\u2011sovelluksessa',
     },
   };
 
@@ -92,7 +157,7 @@
     statusMessage: byId('status-message'), statusCountdown: byId('status-countdown'),
   };
 
-  let config = { shopName: '', language: 'nb', accentColor: '#ff5b24', paidScreenMilliseconds: 8000 };
+  let config = { shopName: '', language: 'nb', brand: 'vipps', accentColor: '#ff5b24', paidScreenMilliseconds: 8000 };
   let shown = null; // the screen on display
   let lastSequence = 0;
   let outcomeTimer = 0;
@@ -109,19 +174,39 @@
   }
 
   function strings() {
-    return STRINGS[config.language] || STRINGS.nb;
+    const language = STRINGS[config.language] ? config.language : 'nb';
+    const brand = BRANDS[config.brand] || BRANDS.vipps;
+    const fill = (text) =>
+      text.replace(/\{(\w+)\}/g, (whole, name) => {
+        const value = name === 'app' ? brand.app[language] || brand.app.nb : brand[name];
+        return typeof value === 'string' ? value : whole;
+      });
+    const filled = {};
+    for (const [key, value] of Object.entries(STRINGS[language])) {
+      filled[key] = typeof value === 'string' ? fill(value) : Object.fromEntries(
+        Object.entries(value).map(([reason, text]) => [reason, fill(text)]),
+      );
+    }
+    return filled;
   }
 
-  // "kr 1 299,00" in Norwegian, "NOK 1,299.00" in English; amounts arrive in øre.
+  // Amounts arrive in minor units (øre, cents) and are written the local way: "kr 1 299,00" in Norwegian,
+  // "1.299,00 kr." in Danish, "1 299,00 €" in Finnish, "NOK 1,299.00" in English.
   function formatAmount(minor, currency) {
     if (typeof minor !== 'number' || !Number.isFinite(minor)) return '';
-    const norwegian = config.language !== 'en';
-    const absolute = Math.abs(Math.round(minor));
-    const whole = String(Math.floor(absolute / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, norwegian ? '\u00a0' : ',');
-    const fraction = String(absolute % 100).padStart(2, '0');
+    const language = config.language;
     const code = typeof currency === 'string' && currency ? currency : 'NOK';
-    const symbol = norwegian && code === 'NOK' ? 'kr' : code;
-    return `${symbol}\u00a0${minor < 0 ? '−' : ''}${whole}${norwegian ? ',' : '.'}${fraction}`;
+    const absolute = Math.abs(Math.round(minor));
+    const group = { en: ',', da: '.' }[language] || '\u00a0';
+    const whole = String(Math.floor(absolute / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, group);
+    const fraction = String(absolute % 100).padStart(2, '0');
+    const sign = minor < 0 ? '−' : '';
+    if (language === 'en') return `${code}\u00a0${sign}${whole}.${fraction}`;
+    if (language === 'da' || language === 'fi') {
+      const symbol = { DKK: language === 'da' ? 'kr.' : 'DKK', EUR: '€' }[code] || code;
+      return `${sign}${whole},${fraction}\u00a0${symbol}`;
+    }
+    return `${code === 'NOK' ? 'kr' : code}\u00a0${sign}${whole},${fraction}`;
   }
 
   function remainingMs(screen) {
@@ -320,19 +405,22 @@
 
   function applyConfig(settings) {
     const language = STRINGS[settings.language] ? settings.language : 'nb';
+    const brand = BRANDS[settings.brand] ? settings.brand : 'vipps';
     const accent = /^#[0-9a-fA-F]{6}$/.test(settings.accentColor) ? settings.accentColor : config.accentColor;
     const duration = Number(settings.paidScreenMilliseconds);
     config = {
       shopName: typeof settings.shopName === 'string' ? settings.shopName : '',
       language,
+      brand,
       accentColor: accent,
       paidScreenMilliseconds: Number.isFinite(duration) && duration > 0 ? duration : config.paidScreenMilliseconds,
     };
     root.lang = language;
+    root.dataset.brand = brand;
     root.style.setProperty('--accent', accent);
     root.style.setProperty('--on-accent', isLight(accent) ? '#15161a' : '#ffffff');
     ui.barShop.textContent = config.shopName;
-    document.title = config.shopName || 'Vipps';
+    document.title = config.shopName || BRANDS[brand].brand;
     render(shown || idleAfter(null));
     root.dataset.config = 'loaded';
   }
