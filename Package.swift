@@ -313,6 +313,7 @@ let package = Package(
             name: "CustomerDisplayTests",
             dependencies: [
                 "CustomerDisplay", "TestSupport", "PaymentCore", "QRPayDaemon", "VippsSimulator", "QRRendering",
+                "VippsAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -44,6 +44,11 @@ public struct DaemonConfiguration: Sendable {
 
     public static let defaultConfigFile = "/etc/qrpayd/qrpayd.json"
 
+    /// `vipps.api`: the API new payments are created with.
+    public var api: VippsAPIKind { self.engine.api }
+    /// `payment.currency`.
+    public var currency: VippsCurrency { self.engine.currency }
+
     /// Reads and checks every setting.
     ///
     /// - Throws: ``ConfigurationError`` naming the first bad setting.
@@ -139,11 +144,8 @@ public struct DaemonConfiguration: Sendable {
         }
         let poll = try read.int("payment.pollIntervalMilliseconds", default: 1000, range: 500...5000)
         let maximumAmount = try read.int("payment.maximumAmount", default: 1_000_000, range: 100...65_000_000)
-        let minimumAmount = try read.int(
-            "payment.minimumAmount",
-            default: currency.minimumAmount,
-            range: currency.minimumAmount...65_000_000
-        )
+        let floor = currency.minimumAmount
+        let minimumAmount = try read.int("payment.minimumAmount", default: floor, range: floor...65_000_000)
         guard minimumAmount <= maximumAmount else {
             throw ConfigurationError(
                 key: "payment.minimumAmount",

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 
-/// An amount on the command line, with its unit: `129.00kr`, `129,00 kr`, `129 NOK` or `12900øre`. A bare number is
+/// An amount on the command line, with its unit: `129.00kr`, `129,00 kr`, `129 NOK` or `12900øre` (and `129 DKK`,
+/// `12.50€`, `12.50 EUR` or `1250 cents` for a box taking DKK or EUR; the daemon knows its currency). A bare number is
 /// refused: a cashier typing 129 means kroner, a till script passing 12900 means øre, and a guess either way charges
 /// the customer 100 times too much or too little.
 struct AmountArgument: Sendable, Equatable {
@@ -17,7 +18,8 @@ struct AmountArgument: Sendable, Equatable {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let lower = trimmed.lowercased()
         let units: [(suffix: String, isKroner: Bool)] = [
-            ("kr", true), ("nok", true), ("øre", false), ("ore", false),
+            ("kr", true), ("nok", true), ("dkk", true), ("eur", true), ("€", true), ("øre", false), ("ore", false),
+            ("cents", false), ("cent", false),
         ]
         guard let unit = units.first(where: { lower.hasSuffix($0.suffix) }) else {
             if trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == ",") }), !trimmed.isEmpty {

@@ -53,7 +53,13 @@ struct DoctorVippsChecks: Sendable {
             findings.append(await self.tokenFailure(error, httpClient: httpClient))
             return findings
         }
-        findings.append(await self.qrAPI(client))
+        switch self.configuration.api {
+        case .ecom:
+            findings.append(await self.qrAPI(client))
+        case .epayment:
+            findings.append(await self.epaymentAPI(client))
+            findings.append(self.currency())
+        }
         return findings
     }
 
@@ -165,6 +171,43 @@ struct DoctorVippsChecks: Sendable {
                 fix: guidance.operatorHint
             )
         }
+    }
+
+    /// Reads a payment that does not exist: ePayment's "Reference not found" proves the API is there and these keys
+    /// may use it for this MSN; 401, 403 or anything else says they may not.
+    private func epaymentAPI(_ client: VippsClient) async -> DoctorFinding {
+        do throws(VippsError) {
+            _ = try await client.epaymentPayment(reference: "qrpayd-doctor-no-such-payment")
+            return .ok("epayment-api", "the ePayment API answers")
+        } catch {
+            if EpaymentProblemCatalog.kind(of: error.problem) == .referenceNotFound {
+                return .ok(
+                    "epayment-api",
+                    "the ePayment API answers and accepts these keys for MSN "
+                        + self.configuration.credentials.merchantSerialNumber
+                )
+            }
+            let guidance = error.guidance
+            return .fail("epayment-api", "\(guidance.title) (\(Self.vippsSaid(error)))", fix: guidance.operatorHint)
+        }
+    }
+
+    /// The ePayment API has no call that names a sales unit's currency, so only what can be known is checked: NOK is
+    /// every Norwegian sales unit's; DKK and EUR need a Danish or Finnish (MobilePay) sales unit, which is said, not
+    /// proven.
+    private func currency() -> DoctorFinding {
+        let currency = self.configuration.currency
+        let msn = self.configuration.credentials.merchantSerialNumber
+        guard currency == .nok else {
+            return .warning(
+                "currency",
+                "payment.currency is \(currency.rawValue); the ePayment API does not tell which currency sales unit "
+                    + "\(msn) takes",
+                fix: "Check on portal.vipps.no that sales unit \(msn) takes \(currency.rawValue). Vipps refuses a "
+                    + "payment in another currency when it is created (the journal names the error)."
+            )
+        }
+        return .ok("currency", "payment.currency is NOK (Norwegian sales units take NOK)")
     }
 
     // MARK: Helpers

@@ -207,3 +207,31 @@ struct DemoModeTests {
         }
     }
 }
+
+extension DemoModeTests {
+    /// `qrpayd --demo --api epayment` in DKK on a Danish MobilePay screen, settled by the till: the whole flow on the
+    /// ePayment API, as the README shows it.
+    @Test func theEpaymentDemoTakesDKKOnAMobilePayScreen() async throws {
+        let arguments = [
+            "--api", "epayment", "--currency", "DKK", "--brand", "mobilepay", "--language", "da", "--settlement",
+            "till",
+        ]
+        try await Self.withDemo(arguments) { demo in
+            let paid = try await demo.qrpayctl("pay", "dk-1", "129.00kr", "--wait")
+            #expect(paid.status == 0, "\(paid.standardError)")
+            #expect(try await demo.qrpayctl("capture", "dk-1", "--amount", "50.00kr").status == 0)
+            #expect(try await demo.qrpayctl("capture", "dk-1").status == 0)
+            #expect(try await demo.qrpayctl("refund", "dk-1", "--amount", "20.00kr").status == 0)
+            let settled = try await demo.status("dk-1")
+            #expect(settled["state"] as? String == "captured")
+            #expect(settled["currency"] as? String == "DKK")
+            #expect(settled["api"] as? String == "epayment")
+            #expect(settled["capturedAmount"] as? Int == 12900)
+            #expect(settled["refundedAmount"] as? Int == 2000)
+            // ePayment has no "scanned": the payment went from the QR code straight to approved.
+            #expect(try await demo.qrpayctl("pay", "dk-2", "129.00kr", "--wait").status == 0)
+            #expect(try await demo.qrpayctl("cancel", "dk-2").status == 0)
+            #expect(try await demo.status("dk-2")["state"] as? String == "voided")
+        }
+    }
+}

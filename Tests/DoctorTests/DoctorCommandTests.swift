@@ -221,3 +221,38 @@ struct DoctorCommandTests {
         }
     }
 }
+
+extension DoctorCommandTests {
+    @Test("with vipps.api epayment the doctor checks the ePayment API and the currency, not the QR API")
+    func epayment() async throws {
+        try await SimulatorHarness.run { simulator in
+            var setup = try DoctorSetup(simulatorPort: simulator.port)
+            setup.json["vipps"]?["api"] = "epayment"
+            setup.json["payment"] = ["currency": "DKK", "orderIdPrefix": "kiosk7-"]
+            try setup.write()
+            let run = try await setup.doctor()
+            #expect(run.status(of: "epayment-api") == "ok", "\(run.output)\n\(run.errors)")
+            #expect(run.detail(of: "epayment-api").contains("accepts these keys"))
+            #expect(run.checks["qr-api"] == nil)
+            #expect(run.status(of: "currency") == "warning")
+            #expect(run.fix(of: "currency").contains("DKK"))
+            let ePaymentCalls = await simulator.simulator.requests().filter { $0.path.hasPrefix("/epayment/") }
+            #expect(ePaymentCalls.count == 1)
+        }
+    }
+
+    @Test("keys that ePayment refuses fail the epayment-api check")
+    func epaymentRefused() async throws {
+        try await SimulatorHarness.run { simulator in
+            var setup = try DoctorSetup(simulatorPort: simulator.port)
+            setup.json["vipps"]?["api"] = "epayment"
+            try setup.write()
+            await simulator.simulator.inject(
+                .status(403, bodyShape: .responseInfo, count: 1, pathPrefix: "/epayment/")
+            )
+            let run = try await setup.doctor()
+            #expect(run.status(of: "epayment-api") == "fail")
+            #expect(run.status == 1)
+        }
+    }
+}

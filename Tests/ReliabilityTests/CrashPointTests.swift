@@ -21,18 +21,20 @@ struct CrashPointTests {
         var description: String { self.name }
 
         /// Holds Vipps' answer (the request has taken effect) long enough for the kill to land first.
-        static func inFlight(_ step: String, _ method: String, _ suffix: String) -> KillPoint {
+        static func inFlight(_ step: String, _ method: String, _ suffix: String, api: String = "ecom") -> KillPoint {
             KillPoint(
                 name: "\(step) in flight (applied, answer pending)",
                 fault: { orderId in
-                    .latency(.seconds(5), count: 1, method: method, pathPrefix: Self.path(orderId, suffix))
+                    .latency(.seconds(5), count: 1, method: method, pathPrefix: Self.path(orderId, suffix, api))
                 },
-                trigger: { request, orderId in request.method == method && request.path == Self.path(orderId, suffix) }
+                trigger: { request, orderId in
+                    request.method == method && request.path == Self.path(orderId, suffix, api)
+                }
             )
         }
 
         /// The connection drops before Vipps acts; the daemon is killed as it finds out.
-        static func lost(_ step: String, _ method: String, _ suffix: String) -> KillPoint {
+        static func lost(_ step: String, _ method: String, _ suffix: String, api: String = "ecom") -> KillPoint {
             KillPoint(
                 name: "\(step) lost before Vipps acted",
                 fault: { orderId in
@@ -40,15 +42,25 @@ struct CrashPointTests {
                         action: .drop(.beforeApplying),
                         count: 1,
                         method: method,
-                        pathPrefix: Self.path(orderId, suffix)
+                        pathPrefix: Self.path(orderId, suffix, api)
                     )
                 },
-                trigger: { request, orderId in request.method == method && request.path == Self.path(orderId, suffix) }
+                trigger: { request, orderId in
+                    request.method == method && request.path == Self.path(orderId, suffix, api)
+                }
             )
         }
 
-        static func path(_ orderId: String, _ suffix: String) -> String {
-            suffix.isEmpty ? "/ecomm/v2/payments" : "/ecomm/v2/payments/\(orderId)/\(suffix)"
+        /// The request of a step: eCom's, or ePayment's (`get` is the payment itself, without a suffix).
+        static func path(_ orderId: String, _ suffix: String, _ api: String = "ecom") -> String {
+            guard api == "epayment" else {
+                return suffix.isEmpty ? "/ecomm/v2/payments" : "/ecomm/v2/payments/\(orderId)/\(suffix)"
+            }
+            switch suffix {
+            case "": return "/epayment/v1/payments"
+            case "get": return "/epayment/v1/payments/\(orderId)"
+            default: return "/epayment/v1/payments/\(orderId)/\(suffix)"
+            }
         }
 
         func with(_ behaviour: CustomerBehaviour, _ settlement: TillSettlement = .capture) -> KillPoint {
@@ -73,18 +85,40 @@ struct CrashPointTests {
         ("till", .lost("refund", "POST", "refund").with(.approve, .captureThenRefund)),
     ]
 
-    @Test("each named step of a payment", arguments: ["auto", "till"])
-    func namedSteps(settlement: String) async throws {
+    /// The same steps on the ePayment API: create, the payment read, capture, cancel (a POST) and refund. The till
+    /// cancels before the customer opens the payment (while they are approving, ePayment answers "Cannot cancel
+    /// pending", which the soak covers).
+    static let epaymentSteps: [(settlement: String, point: KillPoint)] = [
+        ("auto", .inFlight("create", "POST", "", api: "epayment")),
+        ("auto", .lost("create", "POST", "", api: "epayment")),
+        ("auto", .inFlight("payment read", "GET", "get", api: "epayment")),
+        ("auto", .inFlight("capture", "POST", "capture", api: "epayment")),
+        ("auto", .lost("capture", "POST", "capture", api: "epayment")),
+        ("auto", .inFlight("cancel", "POST", "cancel", api: "epayment").with(.tillCancelsBeforeScan)),
+        ("auto", .lost("cancel", "POST", "cancel", api: "epayment").with(.tillCancelsBeforeScan)),
+        ("till", .inFlight("capture by the till", "POST", "capture", api: "epayment")),
+        ("till", .inFlight("void by the till", "POST", "cancel", api: "epayment").with(.approve, .cancel)),
+        ("till", .inFlight("refund", "POST", "refund", api: "epayment").with(.approve, .captureThenRefund)),
+        ("till", .lost("refund", "POST", "refund", api: "epayment").with(.approve, .captureThenRefund)),
+    ]
+
+    @Test(
+        "each named step of a payment",
+        arguments: [("auto", "ecom"), ("till", "ecom"), ("auto", "epayment"), ("till", "epayment")]
+    )
+    func namedSteps(settlement: String, api: String) async throws {
         let mode = ReliabilityMode.current
         let started = ContinuousClock.now
+        let steps = api == "ecom" ? Self.namedSteps : Self.epaymentSteps
         var report = try await SimulatorHarness.run { harness in
             var random = SeededRandom(seed: mode.seed &+ 11)
-            var report = ReliabilityReport(name: "crash-steps-\(settlement)", mode: mode)
-            let rig = try await ReliabilityRig.start(harness, settlement: settlement)
+            let name = api == "ecom" ? "crash-steps-\(settlement)" : "crash-steps-\(api)-\(settlement)"
+            var report = ReliabilityReport(name: name, mode: mode)
+            let rig = try await ReliabilityRig.start(harness, settlement: settlement, api: api)
             var references: [String] = []
-            let rounds = (0..<mode.stepRounds).flatMap { round in Self.namedSteps.indices.map { (round, $0) } }
-            for (round, index) in rounds where Self.namedSteps[index].settlement == settlement {
-                let step = Self.namedSteps[index]
+            let rounds = (0..<mode.stepRounds).flatMap { round in steps.indices.map { (round, $0) } }
+            for (round, index) in rounds where steps[index].settlement == settlement {
+                let step = steps[index]
                 let reference = "step-\(round)-\(index)"
                 let torn = random.chance(0.5) ? Self.tornTail(using: &random) : nil
                 try await Self.play(rig, reference: reference, point: step.point, tornTail: torn, report: &report)

@@ -9,14 +9,16 @@ import VippsSimulator
 /// descriptors or threads than it did before.
 @Suite("Reliability: soak", .timeLimit(.minutes(30)))
 struct SoakTests {
-    @Test("soak", arguments: ["auto", "till"])
-    func soak(settlement: String) async throws {
+    /// Both settlements on eCom, and both on ePayment (`vipps.api = epayment`), judged by the same invariants.
+    @Test("soak", arguments: [("auto", "ecom"), ("till", "ecom"), ("auto", "epayment"), ("till", "epayment")])
+    func soak(settlement: String, api: String) async throws {
         let mode = ReliabilityMode.current
         let started = ContinuousClock.now
+        let name = api == "ecom" ? "soak-\(settlement)" : "soak-\(api)-\(settlement)"
         let report = try await SimulatorHarness.run { harness in
-            var random = SeededRandom(seed: mode.seed &+ (settlement == "auto" ? 0 : 1))
-            var report = ReliabilityReport(name: "soak-\(settlement)", mode: mode)
-            let rig = try await ReliabilityRig.start(harness, settlement: settlement)
+            var random = SeededRandom(seed: mode.seed &+ (settlement == "auto" ? 0 : 1) &+ (api == "ecom" ? 0 : 2))
+            var report = ReliabilityReport(name: name, mode: mode)
+            let rig = try await ReliabilityRig.start(harness, settlement: settlement, api: api)
             var references: [String] = []
             let warmUp = 10
             for index in 0..<(mode.soakPayments + warmUp) {
@@ -31,7 +33,13 @@ struct SoakTests {
                 let behaviour = index < warmUp ? .approve : CustomerBehaviour.random(using: &random)
                 let fault =
                     index < warmUp
-                    ? nil : FaultPlan.random(using: &random, longestOutage: mode.longestOutage, probability: 0.35)
+                    ? nil
+                    : FaultPlan.random(
+                        using: &random,
+                        longestOutage: mode.longestOutage,
+                        probability: 0.35,
+                        api: api
+                    )
                 report.count(fault: fault)
                 if let fault { await harness.simulator.inject(fault.fault) }
                 let outcome = try await rig.run.play(

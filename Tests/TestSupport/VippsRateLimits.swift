@@ -10,7 +10,11 @@ public enum VippsRateLimits {
         public var description: String { "\(self.orderId): \(self.detail)" }
     }
 
-    public static let limits = ["initiate": 2, "capture": 5, "cancel": 5, "refund": 5, "details": 120]
+    /// ePayment's create is counted as `initiate` (qrpayd keeps eCom's stricter 2 a minute for both), its payment
+    /// read as `details`, its event log as `events`.
+    public static let limits = [
+        "initiate": 2, "capture": 5, "cancel": 5, "refund": 5, "details": 120, "events": 120,
+    ]
 
     /// Every window over a limit, and every 429 the simulator gave that no test injected.
     public static func violations(_ requests: [RecordedRequest]) -> [Violation] {
@@ -46,7 +50,15 @@ public enum VippsRateLimits {
 
     private static func endpoint(of request: RecordedRequest) -> String? {
         let path = request.path.split(separator: "?").first.map(String.init) ?? request.path
-        if request.method == "POST" && path.hasSuffix("/ecomm/v2/payments") { return "initiate" }
-        return ["capture", "cancel", "refund", "details"].first { path.hasSuffix("/\($0)") }
+        if request.method == "POST" && (path.hasSuffix("/ecomm/v2/payments") || path.hasSuffix("/epayment/v1/payments"))
+        {
+            return "initiate"
+        }
+        if let endpoint = ["capture", "cancel", "refund", "details", "events"].first(where: { path.hasSuffix("/\($0)") }
+        ) {
+            return endpoint
+        }
+        if request.method == "GET" && path.hasPrefix("/epayment/v1/payments/") { return "details" }
+        return nil
     }
 }

@@ -52,10 +52,22 @@ struct FaultPlan: Sendable, CustomStringConvertible {
         ("cancel", "PUT", "/ecomm/v2/payments/"), ("refund", "POST", "/ecomm/v2/payments/"),
     ]
 
+    /// The same targets on the ePayment API (its money calls are all POSTs under the payment's path).
+    static let epaymentPaths = [
+        ("token", "POST", "/accesstoken/get"), ("create", "POST", "/epayment/v1/payments"),
+        ("get", "GET", "/epayment/v1/payments/"), ("capture/cancel/refund", "POST", "/epayment/v1/payments/"),
+    ]
+
     /// One fault, drawn at random, or `nil` (most payments see none).
-    static func random(using random: inout SeededRandom, longestOutage: Duration, probability: Double) -> FaultPlan? {
+    static func random(
+        using random: inout SeededRandom,
+        longestOutage: Duration,
+        probability: Double,
+        api: String = "ecom"
+    ) -> FaultPlan? {
         guard random.chance(probability) else { return nil }
-        let (target, method, prefix) = self.paths[Int.random(in: 0..<self.paths.count, using: &random)]
+        let paths = api == "epayment" ? self.epaymentPaths : self.paths
+        let (target, method, prefix) = paths[Int.random(in: 0..<paths.count, using: &random)]
         let count = Int.random(in: 1...3, using: &random)
         switch Int.random(in: 0..<7, using: &random) {
         case 0:

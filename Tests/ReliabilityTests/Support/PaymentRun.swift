@@ -12,6 +12,8 @@ struct PaymentRun: Sendable {
     let supervisor: DaemonSupervisor
     let ledger: TillLedger
     let settlement: String
+    /// `vipps.api` of the daemon. ePayment has no "scanned": the customer's steps that wait for it differ.
+    var api = "ecom"
     let orderIdPrefix: String
 
     struct TillGaveUp: Error, CustomStringConvertible {
@@ -85,7 +87,9 @@ struct PaymentRun: Sendable {
             _ = try? await simulator.approve(orderId: orderId)
         case .approveAfterScanShows:
             _ = try? await simulator.open(orderId: orderId)
-            _ = await self.ledger.wait(for: reference) { $0.state != "awaiting-scan" }
+            if self.api == "ecom" {
+                _ = await self.ledger.wait(for: reference) { $0.state != "awaiting-scan" }
+            }
             _ = try? await simulator.approve(orderId: orderId)
         case .decline:
             _ = try? await simulator.open(orderId: orderId)
@@ -100,6 +104,16 @@ struct PaymentRun: Sendable {
             _ = try? await simulator.waitForPayment(orderId: orderId) { $0.state == .expired }
         case .tillCancelsBeforeScan:
             try await self.money(reference, "cancel")
+        case .tillCancelsAfterScan where self.api == "epayment":
+            // ePayment will not cancel while the customer is approving ("Cannot cancel pending"): the till's cancel
+            // stays pending until the customer gives up in the app, then ends the payment `cancelled`.
+            _ = try? await simulator.open(orderId: orderId)
+            let cancel = Task { try await self.money(reference, "cancel") }
+            _ = try? await simulator.waitForRequest { request in
+                request.orderId == orderId && request.path.hasSuffix("/cancel")
+            }
+            _ = try? await simulator.decline(orderId: orderId)
+            try await cancel.value
         case .tillCancelsAfterScan:
             _ = try? await simulator.open(orderId: orderId)
             _ = await self.ledger.wait(for: reference) { $0.state != "awaiting-scan" }

@@ -13,13 +13,17 @@ struct ReliabilityRig: Sendable {
     let supervisor: DaemonSupervisor
     let run: PaymentRun
 
-    static func start(_ harness: SimulatorHarness, settlement: String) async throws -> ReliabilityRig {
+    /// - Parameter api: `vipps.api` for the daemon: `ecom` or `epayment`.
+    static func start(_ harness: SimulatorHarness, settlement: String, api: String = "ecom") async throws
+        -> ReliabilityRig
+    {
         let directory = try TemporaryDirectory(prefix: "qrpayd-reliability")
-        let setup = try DaemonProcess.configuration(
+        var setup = try DaemonProcess.configuration(
             simulatorPort: harness.port,
             directory: directory,
             settlement: settlement
         )
+        setup.environment["VIPPS_API"] = api
         let ledger = TillLedger()
         let supervisor = DaemonSupervisor(
             setup: setup,
@@ -33,6 +37,7 @@ struct ReliabilityRig: Sendable {
             supervisor: supervisor,
             ledger: ledger,
             settlement: settlement,
+            api: api,
             orderIdPrefix: Self.orderIdPrefix
         )
         return ReliabilityRig(harness: harness, directory: directory, ledger: ledger, supervisor: supervisor, run: run)
