@@ -243,22 +243,15 @@ extension PaymentEngine {
                     }
                     let wait = max(delay, retryAfter ?? .zero)
                     guard ContinuousClock.now.advanced(by: wait) < deadline else {
-                        if createdMaybe {
-                            return try await self.fail(
-                                record,
-                                intent: intent,
-                                error: vippsError,
-                                detail: lost,
-                                mayExist: true
-                            )
-                        }
+                        let nothing =
+                            "Vipps did not create the payment within \(self.configuration.creationTimeout); "
+                            + "nothing was created. Start a new payment."
                         return try await self.fail(
                             record,
                             intent: intent,
                             error: vippsError,
-                            detail:
-                                "Vipps did not create the payment within \(self.configuration.creationTimeout); "
-                                + "nothing was created. Start a new payment."
+                            detail: createdMaybe ? lost : nothing,
+                            mayExist: createdMaybe
                         )
                     }
                     try? await Task.sleep(for: wait)

@@ -171,14 +171,7 @@ extension VippsClient {
 
     /// The test environment's force approve (`POST /epayment/v1/test/payments/{reference}/approve`).
     public func epaymentForceApprove(reference: String, phoneNumber: String) async throws(VippsError) {
-        guard self.configuration.environment.isTest else {
-            throw VippsError(
-                kind: .http,
-                operation: .forceApprove,
-                httpStatus: 404,
-                errorMessage: "force approve exists only in the test environment"
-            )
-        }
+        try self.requireTestEnvironment()
         let body = EpaymentWire.ForceApprove(customer: .init(phoneNumber: phoneNumber))
         _ = try await self.send(
             .forceApprove,

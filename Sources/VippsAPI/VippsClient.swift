@@ -150,6 +150,17 @@ public struct VippsClient: Sendable {
 
     /// The test environment's force approve, playing the customer. Not available in production.
     public func forceApprove(payment: InitiatedPayment, customerPhoneNumber: String) async throws(VippsError) {
+        try self.requireTestEnvironment()
+        guard let token = payment.landingPageToken else {
+            throw VippsError(kind: .invalidResponse, operation: .forceApprove, errorMessage: "payment URL has no token")
+        }
+        let body = Wire.ForceApprove(customerPhoneNumber: customerPhoneNumber, token: token)
+        let path = "/ecomm/v2/integration-test/payments/\(try self.escape(payment.orderId))/approve"
+        _ = try await self.send(.forceApprove, .POST, path, json: body)
+    }
+
+    /// Force approve plays the customer; production has no such endpoint, so it is not even tried there.
+    func requireTestEnvironment() throws(VippsError) {
         guard self.configuration.environment.isTest else {
             throw VippsError(
                 kind: .http,
@@ -158,12 +169,6 @@ public struct VippsClient: Sendable {
                 errorMessage: "force approve exists only in the test environment"
             )
         }
-        guard let token = payment.landingPageToken else {
-            throw VippsError(kind: .invalidResponse, operation: .forceApprove, errorMessage: "payment URL has no token")
-        }
-        let body = Wire.ForceApprove(customerPhoneNumber: customerPhoneNumber, token: token)
-        let path = "/ecomm/v2/integration-test/payments/\(try self.escape(payment.orderId))/approve"
-        _ = try await self.send(.forceApprove, .POST, path, json: body)
     }
 
     // MARK: QR API

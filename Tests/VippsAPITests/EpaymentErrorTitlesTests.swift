@@ -200,3 +200,37 @@ struct EpaymentErrorTitlesTests {
         }
     }
 }
+
+extension EpaymentErrorTitlesTests {
+    /// The client's whole ePayment round: create (its redirectUrl), the test environment's force approve, the read
+    /// and the event log with the capture's Idempotency-Key.
+    @Test func clientRoundTripWithForceApprove() async throws {
+        try await SimulatorHarness.run { harness in
+            let client = harness.makeClient()
+            let url = try await client.epaymentCreate(
+                reference: "kiosk7-round",
+                amount: 2500,
+                currency: .eur,
+                description: "Kahvi",
+                idempotencyKey: "create-round"
+            )
+            #expect(url.hasPrefix("https://"))
+            #expect(try await client.epaymentPayment(reference: "kiosk7-round").state == .created)
+            await #expect {
+                try await client.epaymentForceApprove(reference: "kiosk7-round", phoneNumber: "4712")
+            } throws: { ($0 as? VippsError)?.guidance.id == "epayment-invalid-phone-number" }
+            try await client.epaymentForceApprove(reference: "kiosk7-round", phoneNumber: "4791234567")
+            let approved = try await client.epaymentPayment(reference: "kiosk7-round")
+            #expect(approved.state == .authorized && approved.authorizedAmount == 2500 && approved.currency == "EUR")
+            _ = try await client.epaymentCapture(
+                reference: "kiosk7-round",
+                amount: 2500,
+                currency: .eur,
+                idempotencyKey: "capture-round"
+            )
+            let events = try await client.epaymentEvents(reference: "kiosk7-round")
+            #expect(events.map(\.name) == [.created, .authorized, .captured])
+            #expect(events.last?.idempotencyKey == "capture-round")
+        }
+    }
+}
