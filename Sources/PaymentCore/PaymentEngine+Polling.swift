@@ -599,8 +599,15 @@ extension PaymentEngine {
                 )
             }
         }
+        // Vipps answering "the customer is approving" or "still working on it" is Vipps reachable and busy with this
+        // payment, not down: the screen must not say it cannot reach Vipps.
+        let busy = [.cancelPending, .orderProcessing].contains(EpaymentProblemCatalog.kind(of: error.problem))
         let unreachable: Bool
-        if case .unknown = error.disposition { unreachable = error.httpStatus != 429 } else { unreachable = false }
+        if case .unknown = error.disposition {
+            unreachable = error.httpStatus != 429 && !busy
+        } else {
+            unreachable = false
+        }
         if unreachable && self.health.reachable && self.health.consecutiveFailures >= 2 {
             self.health.reachable = false
             self.logger.warning(

@@ -128,9 +128,11 @@ struct EpaymentFlowTests {
             let answer = try await h.engine.cancel(reference: "ep-pending")
             #expect(answer.operation?.state == .pending)
             #expect(answer.payment.state == .awaitingScan)
-            _ = try await h.simulator.waitForRequest {
+            _ = try await h.simulator.waitForRequests(count: 2) {
                 $0.path.hasSuffix("/cancel") && $0.status == 409
             }
+            // Vipps answered each time: it is reachable, and the screen does not say otherwise.
+            #expect(await h.engine.vippsHealth().reachable)
             try await h.simulator.approve(orderId: payment.orderId)
             let voided = try #require(await events.next("ep-pending", .voided))
             #expect(voided.operations.allSatisfy { !$0.isPending })
