@@ -102,7 +102,7 @@ public enum DemoMode {
                 "control.socketPath": socket,
                 "display.shopName": "qrpayd demo",
             ]
-            for key in ["payment.settlement", "display.port"] {
+            for key in ["payment.settlement", "display.port", "metrics.listen"] {
                 if let value = overrides[key] { settings[key] = value }
             }
             if let assets {
