@@ -17,6 +17,7 @@
 #   $(PREFIX)/lib/sysusers.d/qrpayd.conf    the group `qrpay` (SYSUSERSDIR; same rule as UNITDIR, else /etc/sysusers.d)
 #   /usr/lib/systemd/catalog/qrpayd.catalog the journal message catalog (the only place journalctl looks)
 #   $(PREFIX)/share/qrpayd/display/  the customer display page
+#   $(PREFIX)/share/qrpayd/contrib/  the fleet's Prometheus alert rules (with their tests) and Grafana dashboard
 #   $(PREFIX)/share/doc/qrpayd/      README.md
 #   /etc/qrpayd/qrpayd.json          the configuration, only if there is none yet (else qrpayd.json.example)
 #   /etc/qrpayd/credentials/         mode 0700: put vipps-client-secret and vipps-subscription-key here
@@ -88,6 +89,9 @@ install:
 	$(INSTALL) -m 0644 systemd/qrpayd.conf "$(DESTDIR)$(SYSUSERSDIR)/qrpayd.conf"
 	find assets/display -type f | while read -r file; do \
 		$(INSTALL) -D -m 0644 "$$file" "$(DESTDIR)$(DATADIR)/display/$${file#assets/display/}" || exit 1; \
+	done
+	for file in contrib/prometheus/qrpayd.rules.yml contrib/prometheus/qrpayd.rules.test.yml contrib/grafana/qrpayd.json; do \
+		$(INSTALL) -D -m 0644 "$$file" "$(DESTDIR)$(DATADIR)/$$file" || exit 1; \
 	done
 	$(INSTALL) -m 0644 README.md "$(DESTDIR)$(DOCDIR)/README.md"
 	@if [ -e "$(DESTDIR)$(CONFDIR)/qrpayd.json" ]; then \

@@ -16,6 +16,7 @@ struct ControlEndpoint: Sendable, Hashable {
         ControlEndpoint(path: "/v1/payments/{reference}/refund", methods: [.post]),
         ControlEndpoint(path: "/v1/events", methods: [.get]),
         ControlEndpoint(path: "/v1/health", methods: [.get]),
+        ControlEndpoint(path: "/metrics", methods: [.get]),
         ControlEndpoint(path: "/v1/openapi.json", methods: [.get]),
     ]
 

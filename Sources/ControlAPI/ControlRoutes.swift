@@ -12,6 +12,7 @@ struct ControlRoutes: Sendable {
     var engine: PaymentEngine
     var health: @Sendable () async -> HealthReport
     var events: PaymentEventStream
+    var metrics: @Sendable () async -> String
     var version: String
     var logger: Logger
 
@@ -34,6 +35,13 @@ struct ControlRoutes: Sendable {
         router.post("/v1/payments/{reference}/refund") { request, context in try await self.refund(request, context) }
         router.get("/v1/events") { request, context in try await self.eventStream(request, context) }
         router.get("/v1/health") { _, _ in try self.json(await self.health()) }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: MetricsExposition.contentType, .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: await self.metrics()))
+            )
+        }
         router.get("/v1/openapi.json") { _, _ in Self.openAPIResponse(version: self.version) }
         return router
     }

@@ -28,6 +28,8 @@ public struct ControlServer: Service {
     public var idleTimeout: Duration = .seconds(30)
     /// How often an idle `/v1/events` stream carries a keep-alive comment.
     public var keepAliveInterval: Duration = .seconds(15)
+    /// The Prometheus text for `GET /metrics` (the daemon's registry); empty unless set.
+    public var metrics: @Sendable () async -> String = { "" }
 
     private let listener: Listener
     private let engine: PaymentEngine
@@ -67,6 +69,7 @@ public struct ControlServer: Service {
             engine: self.engine,
             health: self.health,
             events: PaymentEventStream(hub: await self.engine.events, keepAliveInterval: self.keepAliveInterval),
+            metrics: self.metrics,
             version: self.version,
             logger: self.logger
         )

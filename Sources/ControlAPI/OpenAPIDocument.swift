@@ -163,6 +163,15 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/metrics": {
+              "get": {
+                "operationId": "getMetrics",
+                "summary": "The daemon's metrics in the Prometheus text format (the same as on metrics.listen).",
+                "responses": {
+                  "200": {"description": "Prometheus text exposition 0.0.4.", "content": {"text/plain": {"schema": {"type": "string"}}}}
+                }
+              }
+            },
             "/v1/openapi.json": {
               "get": {
                 "operationId": "getOpenAPI",

@@ -496,16 +496,26 @@ extension PaymentEngine {
         _ body: () async throws(VippsError) -> T
     ) async throws(VippsCallFailure) -> T {
         if let until = self.budget.admit(call, orderId: payment.orderId) {
+            self.metrics.deferred(
+                call,
+                because: self.budget.isHeld(orderId: payment.orderId) ? .retryAfter : .rateLimit
+            )
             throw .deferred(until: until)
         }
+        if self.failedCalls[payment.reference]?.contains(call) == true { self.metrics.retry(call) }
         do {
             let result = try await body()
+            self.failedCalls[payment.reference]?.remove(call)
+            if self.failedCalls[payment.reference]?.isEmpty == true { self.failedCalls[payment.reference] = nil }
             await self.noteVippsSuccess()
             return result
         } catch {
             if let retryAfter = error.retryAfter {
                 self.budget.hold(orderId: payment.orderId, for: retryAfter)
+                self.metrics.retryAfter(retryAfter)
             }
+            self.failedCalls[payment.reference, default: []].insert(call)
+            self.metrics.vippsError(error)
             await self.noteVippsFailure(error)
             throw .vipps(error)
         }

@@ -86,6 +86,7 @@ extension PaymentEngine {
             vippsGone = answered == 0 && self.health.consecutiveFailures >= 3
         }
         self.recovered = true
+        self.metrics.recoveryFinished(reconciled: reconciled, unreconciled: self.unreconciled.count)
         self.logger.notice(
             "Recovery finished",
             metadata: [
@@ -192,7 +193,17 @@ extension PaymentEngine {
             }
             return false
         }
+        let wasWaiting = record.payment.state.isWithCustomer
         record = try await self.apply(details, to: record)
+        if wasWaiting {
+            if record.payment.state.isWithCustomer {
+                self.lastSeenWaiting[reference] = started
+            } else if record.payment.state == .authorized || record.payment.state == .captured {
+                // The approval happened after the last look that did not see it: the till heard within this long.
+                self.metrics.approvalReachedTill(since: self.lastSeenWaiting[reference] ?? record.payment.createdAt)
+                self.lastSeenWaiting[reference] = nil
+            }
+        }
 
         // Operations that were pending before this look and are still pending: carry them on.
         for operation in record.payment.operations where operation.isPending && operation.createdAt < started {
@@ -231,6 +242,8 @@ extension PaymentEngine {
         self.followed[reference] = nil
         self.backoff[reference] = nil
         self.declinedCards[reference] = nil
+        self.lastSeenWaiting[reference] = nil
+        self.failedCalls[reference] = nil
     }
 
     /// Exponential backoff with jitter, up to ``EngineConfiguration/maximumBackoff``; `Retry-After` wins when longer.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import QRRendering
 import VippsAPI
 
@@ -49,6 +50,7 @@ public actor PaymentEngine {
     public let events: EventHub
     let logger: Logger
     let observer: Observer
+    let metrics: EngineMetrics
 
     /// One gate per payment that is being worked on; dropped when idle.
     var gates: [String: AsyncGate] = [:]
@@ -69,13 +71,19 @@ public actor PaymentEngine {
     /// Failed reservations seen per payment, to log each declined card once.
     var declinedCards: [String: Int] = [:]
     var recovered = false
+    /// Calls (per payment) whose last attempt failed, so the next one counts as a retry.
+    var failedCalls: [String: Set<VippsCallBudget.Call>] = [:]
+    /// When each payment with the customer was last seen not yet approved, for the approval-to-till histogram.
+    var lastSeenWaiting: [String: Date] = [:]
 
+    /// - Parameter metrics: where the engine's counters and histograms go (the daemon's Prometheus registry).
     public init(
         configuration: EngineConfiguration,
         provider: any PaymentProvider,
         epaymentProvider: (any PaymentProvider)? = nil,
         store: PaymentStore,
         logger: Logger,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance,
         observer: @escaping Observer = { _ in }
     ) {
         self.configuration = configuration
@@ -84,6 +92,7 @@ public actor PaymentEngine {
         self.store = store
         self.events = EventHub(store: store)
         self.logger = logger
+        self.metrics = EngineMetrics(factory: metrics)
         self.observer = observer
     }
 
@@ -93,6 +102,7 @@ public actor PaymentEngine {
         vipps: VippsClient,
         store: PaymentStore,
         logger: Logger,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance,
         observer: @escaping Observer = { _ in }
     ) {
         let epayment = EpaymentProvider(client: vipps)
@@ -107,6 +117,7 @@ public actor PaymentEngine {
             epaymentProvider: epayment,
             store: store,
             logger: logger,
+            metrics: metrics,
             observer: observer
         )
     }
@@ -156,6 +167,24 @@ public actor PaymentEngine {
     }
 
     public func vippsHealth() -> VippsHealth { self.health }
+
+    /// Sets the engine's gauges (open payments, pending money operations, unreconciled payments, Vipps reachable)
+    /// from the store, just before metrics are scraped. A store that cannot be read leaves them as they were: the
+    /// failure is in the journal and in `/v1/health`.
+    public func recordGauges() {
+        let open: [PaymentStore.Record]
+        do {
+            open = try self.store.openRecords()
+        } catch {
+            self.logger.debug("Metrics: the payment database could not be read", metadata: ["store.error": "\(error)"])
+            return
+        }
+        self.metrics.recordGauges(
+            open: open.map(\.payment),
+            unreconciled: self.unreconciled.count,
+            vippsReachable: self.health.reachable
+        )
+    }
 
     /// Payments recovery could not ask Vipps about yet (their objects say `unreconciled: true`).
     public func unreconciledPayments() -> [String] { self.unreconciled.sorted() }
@@ -212,8 +241,11 @@ public actor PaymentEngine {
         record.payment.final = record.payment.state.isFinal
         record.payment.updatedAt = Date()
         record.payment.unreconciled = self.unreconciled.contains(record.payment.reference)
-        let event = try self.storeRead { try self.store.save(record, isNew: isNew) }
-        return (record, event)
+        let started = ContinuousClock.now
+        let change = try self.storeRead { try self.store.saveChange(record, isNew: isNew) }
+        self.metrics.storeWrite(took: ContinuousClock.now - started)
+        self.metrics.record(change: change, of: record.payment)
+        return (record, change.event)
     }
 
     /// Tells everyone about a change that is stored.

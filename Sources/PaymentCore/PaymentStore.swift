@@ -313,46 +313,84 @@ public final class PaymentStore: Sendable {
     /// Writes the record, its operations and its event in one transaction; returns the event.
     @discardableResult
     public func save(_ record: Record, isNew: Bool = false) throws(StoreError) -> PaymentEvent {
+        try self.saveChange(record, isNew: isNew).event
+    }
+
+    /// What a save changed, read in the same transaction: the state the payment had before (nil when it is new) and
+    /// the operations that became final with it. The engine's metrics count from this, so a change is counted once.
+    public struct Change: Sendable {
+        public var event: PaymentEvent
+        public var previousState: PaymentState?
+        public var finishedOperations: [MoneyOperation]
+    }
+
+    /// ``save(_:isNew:)``, also telling what the save changed.
+    public func saveChange(_ record: Record, isNew: Bool = false) throws(StoreError) -> Change {
         do {
-            return try self.database.write { db -> PaymentEvent in
-                let payload = String(decoding: try Self.encoder.encode(record.payment), as: UTF8.self)
-                let arguments: StatementArguments = [
-                    record.payment.reference, record.payment.orderId, record.payment.state.rawValue,
-                    record.payment.final, record.payment.createdAt, record.payment.updatedAt, record.fingerprint,
-                    record.paymentURL, record.cancelRequested, payload, record.payment.isUnsettled,
-                ]
-                if isNew {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO payment (reference, orderId, state, final, createdAt, updatedAt, fingerprint,
-                                paymentURL, cancelRequested, payload, unsettled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: arguments
+            return try self.database.write { db -> Change in
+                var previousState: PaymentState?
+                var previousOperations: [String: String] = [:]
+                if !isNew {
+                    let stored = try String.fetchOne(
+                        db,
+                        sql: "SELECT state FROM payment WHERE reference = ?",
+                        arguments: [record.payment.reference]
                     )
-                } else {
-                    try db.execute(
-                        sql: """
-                            UPDATE payment SET orderId = ?2, state = ?3, final = ?4, createdAt = ?5, updatedAt = ?6,
-                                fingerprint = ?7, paymentURL = ?8, cancelRequested = ?9, payload = ?10, unsettled = ?11
-                            WHERE reference = ?1
-                            """,
-                        arguments: arguments
-                    )
+                    previousState = stored.flatMap(PaymentState.init(rawValue:))
+                    for row in try Row.fetchAll(
+                        db,
+                        sql: "SELECT id, state FROM operation WHERE reference = ?",
+                        arguments: [record.payment.reference]
+                    ) {
+                        previousOperations[row["id"]] = row["state"]
+                    }
                 }
-                for operation in record.payment.operations {
-                    try Self.upsert(operation, reference: record.payment.reference, in: db)
+                let finished = record.payment.operations.filter {
+                    !$0.isPending && previousOperations[$0.id] != $0.state.rawValue
                 }
-                try db.execute(
-                    sql: "INSERT INTO event (reference, state, createdAt, payload) VALUES (?, ?, ?, ?)",
-                    arguments: [
-                        record.payment.reference, record.payment.state.rawValue, record.payment.updatedAt, payload,
-                    ]
-                )
-                return PaymentEvent(id: db.lastInsertedRowID, payment: record.payment)
+                let event = try Self.write(record, isNew: isNew, in: db)
+                return Change(event: event, previousState: previousState, finishedOperations: finished)
             }
         } catch {
             throw StoreError(kind: .writeFailed, message: "Cannot write payment \(record.payment.reference): \(error).")
         }
+    }
+
+    private static func write(_ record: Record, isNew: Bool, in db: Database) throws -> PaymentEvent {
+        let payload = String(decoding: try Self.encoder.encode(record.payment), as: UTF8.self)
+        let arguments: StatementArguments = [
+            record.payment.reference, record.payment.orderId, record.payment.state.rawValue,
+            record.payment.final, record.payment.createdAt, record.payment.updatedAt, record.fingerprint,
+            record.paymentURL, record.cancelRequested, payload, record.payment.isUnsettled,
+        ]
+        if isNew {
+            try db.execute(
+                sql: """
+                    INSERT INTO payment (reference, orderId, state, final, createdAt, updatedAt, fingerprint,
+                        paymentURL, cancelRequested, payload, unsettled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: arguments
+            )
+        } else {
+            try db.execute(
+                sql: """
+                    UPDATE payment SET orderId = ?2, state = ?3, final = ?4, createdAt = ?5, updatedAt = ?6,
+                        fingerprint = ?7, paymentURL = ?8, cancelRequested = ?9, payload = ?10, unsettled = ?11
+                    WHERE reference = ?1
+                    """,
+                arguments: arguments
+            )
+        }
+        for operation in record.payment.operations {
+            try Self.upsert(operation, reference: record.payment.reference, in: db)
+        }
+        try db.execute(
+            sql: "INSERT INTO event (reference, state, createdAt, payload) VALUES (?, ?, ?, ?)",
+            arguments: [
+                record.payment.reference, record.payment.state.rawValue, record.payment.updatedAt, payload,
+            ]
+        )
+        return PaymentEvent(id: db.lastInsertedRowID, payment: record.payment)
     }
 
     /// Keeps the landing-page URL without announcing anything: the payment has not changed for the till yet.

@@ -51,6 +51,11 @@ struct VippsCallBudget: Sendable {
         self.notBefore[orderId] = until
     }
 
+    /// Whether a `Retry-After` holds back every call for `orderId` now.
+    func isHeld(orderId: String, at now: ContinuousClock.Instant = .now) -> Bool {
+        self.notBefore[orderId].map { $0 > now } ?? false
+    }
+
     /// The instant a call for `orderId` may go out at the earliest (now if nothing holds it back).
     func earliest(_ call: Call, orderId: String, at now: ContinuousClock.Instant = .now) -> ContinuousClock.Instant {
         var earliest = now

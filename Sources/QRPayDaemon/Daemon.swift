@@ -21,6 +21,8 @@ public enum Daemon {
         public var onReady: @Sendable () async -> Void
         /// Called with the customer display's port once it listens.
         public var onDisplayListening: @Sendable (Int) async -> Void
+        /// Called with the metrics port once `metrics.listen` accepts scrapes (port 0 in tests).
+        public var onMetricsListening: @Sendable (Int) async -> Void
         public var gracefulShutdownSignals: [UnixSignal]
 
         public init(
@@ -29,6 +31,7 @@ public enum Daemon {
             notifier: ServiceManagerNotifier = ServiceManagerNotifier(),
             onReady: @escaping @Sendable () async -> Void = {},
             onDisplayListening: @escaping @Sendable (Int) async -> Void = { _ in },
+            onMetricsListening: @escaping @Sendable (Int) async -> Void = { _ in },
             gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
         ) {
             self.configuration = configuration
@@ -36,6 +39,7 @@ public enum Daemon {
             self.notifier = notifier
             self.onReady = onReady
             self.onDisplayListening = onDisplayListening
+            self.onMetricsListening = onMetricsListening
             self.gracefulShutdownSignals = gracefulShutdownSignals
         }
     }
@@ -95,6 +99,11 @@ public enum Daemon {
     {
         let configuration = options.configuration
         let notifier = options.notifier
+        let metrics = FleetMetrics(
+            version: Self.version,
+            api: "ecom",
+            environment: configuration.environment.isTest ? "test" : "production"
+        )
         let vipps = VippsClient(
             httpClient: httpClient,
             configuration: .init(
@@ -103,15 +112,28 @@ public enum Daemon {
                 systemInfo: VippsSystemInfo(version: Self.version, pluginVersion: Self.version),
                 requestTimeout: configuration.requestTimeout
             ),
-            logger: logger
+            logger: logger,
+            metrics: metrics.factory
         )
         let feed = DisplayFeed()
         let display = DisplayBridge(feed: feed)
         let status = StatusReporter(notifier: notifier)
-        let engine = PaymentEngine(configuration: configuration.engine, vipps: vipps, store: store, logger: logger) {
-            update in
+        let engine = PaymentEngine(
+            configuration: configuration.engine,
+            vipps: vipps,
+            store: store,
+            logger: logger,
+            metrics: metrics.factory
+        ) { update in
             await display.handle(update)
             await status.handle(update)
+        }
+        let displayEnabled = configuration.displayEnabled
+        let scrape: @Sendable () async -> String = {
+            await engine.recordGauges()
+            await vipps.recordGauges()
+            if displayEnabled { metrics.screensConnected(await feed.subscriberCount) }
+            return metrics.exposition()
         }
 
         notifier.status("Reconciling open payments with Vipps")
@@ -147,17 +169,34 @@ public enum Daemon {
                 }
             )
         }
-        services.append(
-            ControlServer(listener: listener, engine: engine, health: health, version: Self.version, logger: logger) {
-                await status.publish()
-                notifier.ready(status: await status.text())
-                logger.notice(
-                    "qrpayd is ready for the till",
-                    metadata: ["control.listener": "\(Self.describe(listener))"]
+        if let address = configuration.metricsListen {
+            services.append(
+                MetricsServer(
+                    host: address.host,
+                    port: address.port,
+                    scrape: scrape,
+                    logger: logger,
+                    onListening: options.onMetricsListening
                 )
-                await options.onReady()
-            }
-        )
+            )
+        }
+        var control = ControlServer(
+            listener: listener,
+            engine: engine,
+            health: health,
+            version: Self.version,
+            logger: logger
+        ) {
+            await status.publish()
+            notifier.ready(status: await status.text())
+            logger.notice(
+                "qrpayd is ready for the till",
+                metadata: ["control.listener": "\(Self.describe(listener))"]
+            )
+            await options.onReady()
+        }
+        control.metrics = scrape
+        services.append(control)
         if let interval = notifier.watchdogInterval {
             let pollInterval = configuration.engine.pollInterval
             services.append(

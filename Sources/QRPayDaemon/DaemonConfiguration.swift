@@ -27,7 +27,10 @@ import VippsAPI
 /// - `control.socketPath` (default `/run/qrpayd/control.sock`), `control.socketMode` (octal, default `0660`).
 /// - `state.directory` (default `$STATE_DIRECTORY` or `/var/lib/qrpayd`).
 /// - `display.enabled`, `display.port` (8765), `display.shopName`, `display.language` (`nb`/`da`/`fi`/`en`),
-///   `display.brand` (`vipps`/`mobilepay`), `display.accentColor` (default: the brand's colour), `display.paidSeconds`, `display.assetsDirectory`.
+///   `display.brand` (`vipps`/`mobilepay`), `display.accentColor` (default: the brand's colour), `display.paidSeconds`,
+///   `display.assetsDirectory`.
+/// - `metrics.enabled` (default false, or true when `metrics.listen` is set), `metrics.listen` (`host:port`, default
+///   `127.0.0.1:9808`): Prometheus metrics over TCP. `GET /metrics` on the control socket works either way.
 /// - `log.level` (`info`).
 public struct DaemonConfiguration: Sendable {
     public var environment: VippsEnvironment
@@ -41,6 +44,8 @@ public struct DaemonConfiguration: Sendable {
     public var displayEnabled: Bool
     public var display: DisplaySettings
     public var logLevel: String
+    /// Where to serve `GET /metrics` over TCP; nil when `metrics.enabled` is off.
+    public var metricsListen: MetricsListenAddress?
 
     public static let defaultConfigFile = "/etc/qrpayd/qrpayd.json"
 
@@ -240,6 +245,12 @@ public struct DaemonConfiguration: Sendable {
                 throw ConfigurationError(key: "display", "\(error)")
             }
         }
+        let metricsAddress = read.string("metrics.listen")
+        if try read.bool("metrics.enabled", default: metricsAddress != nil) {
+            self.metricsListen = try MetricsListenAddress(parsing: metricsAddress ?? "127.0.0.1:9808")
+        } else {
+            self.metricsListen = nil
+        }
         self.logLevel = read.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(self.logLevel) else {
             throw ConfigurationError(
@@ -301,6 +312,31 @@ public struct DaemonConfiguration: Sendable {
             key: key,
             "'\(value)' must be an HTTPS URL\(allowAppScheme ? " (or an app scheme like myapp://)" : ""); Vipps rejects plain http."
         )
+    }
+}
+
+/// `metrics.listen`: an IP address (IPv6 in brackets) or `localhost`, and a port.
+public struct MetricsListenAddress: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    init(parsing text: String) throws(ConfigurationError) {
+        let problem = ConfigurationError(
+            key: "metrics.listen",
+            "'\(text)' must be host:port, e.g. 127.0.0.1:9808 or [::1]:9808 (0.0.0.0:9808 to let the shop's network scrape)."
+        )
+        guard let colon = text.lastIndex(of: ":") else { throw problem }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port), !host.isEmpty,
+            host == "localhost" || host.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" })
+        else { throw problem }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String {
+        self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)"
     }
 }
 

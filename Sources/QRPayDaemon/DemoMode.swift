@@ -104,8 +104,8 @@ public enum DemoMode {
                 "display.shopName": "qrpayd demo",
             ]
             for key in [
-                "payment.settlement", "display.port", "vipps.api", "payment.currency", "display.brand",
-                "display.language",
+                "payment.settlement", "display.port", "metrics.listen", "vipps.api", "payment.currency",
+                "display.brand", "display.language",
             ] {
                 if let value = overrides[key] { settings[key] = value }
             }

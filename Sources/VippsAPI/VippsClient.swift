@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -51,15 +52,33 @@ public struct VippsClient: Sendable {
     public let tokens: AccessTokenProvider
     private let httpClient: HTTPClient
     private let logger: Logger
+    private let metrics: VippsMetrics
 
-    public init(httpClient: HTTPClient, configuration: Configuration, logger: Logger) {
+    /// - Parameter metrics: where every request is counted and timed (the daemon's Prometheus registry).
+    public init(
+        httpClient: HTTPClient,
+        configuration: Configuration,
+        logger: Logger,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) {
         self.httpClient = httpClient
         self.configuration = configuration
         self.logger = logger
-        let fetcher = TokenFetcher(httpClient: httpClient, configuration: configuration, logger: logger)
+        self.metrics = VippsMetrics(factory: metrics)
+        let fetcher = TokenFetcher(
+            httpClient: httpClient,
+            configuration: configuration,
+            logger: logger,
+            metrics: self.metrics
+        )
         self.tokens = AccessTokenProvider(logger: logger) { () async throws(VippsError) -> AccessToken in
             try await fetcher.fetch()
         }
+    }
+
+    /// Sets the access token's gauge (seconds to expiry), just before metrics are scraped.
+    public func recordGauges() async {
+        self.metrics.tokenExpiry(validUntil: await self.tokens.validUntil)
     }
 
     // MARK: eCom v2
@@ -313,7 +332,8 @@ public struct VippsClient: Sendable {
             operation: operation,
             httpClient: self.httpClient,
             timeout: self.configuration.requestTimeout,
-            logger: self.logger
+            logger: self.logger,
+            metrics: self.metrics
         )
     }
 
@@ -355,6 +375,7 @@ struct TokenFetcher: Sendable {
     let httpClient: HTTPClient
     let configuration: VippsClient.Configuration
     let logger: Logger
+    let metrics: VippsMetrics
 
     func fetch() async throws(VippsError) -> AccessToken {
         var request = HTTPClientRequest(url: self.configuration.environment.baseURL + "/accesstoken/get")
@@ -368,7 +389,8 @@ struct TokenFetcher: Sendable {
             operation: .accessToken,
             httpClient: self.httpClient,
             timeout: self.configuration.requestTimeout,
-            logger: self.logger
+            logger: self.logger,
+            metrics: self.metrics
         )
         guard (200..<300).contains(response.status) else {
             throw RequestHeaders.error(from: response, operation: .accessToken)
@@ -405,7 +427,34 @@ enum RequestHeaders {
         operation: VippsOperation,
         httpClient: HTTPClient,
         timeout: Duration,
-        logger: Logger
+        logger: Logger,
+        metrics: VippsMetrics
+    ) async throws(VippsError) -> VippsClient.Response {
+        let started = ContinuousClock.now
+        do {
+            let response = try await self.perform(
+                request,
+                operation: operation,
+                httpClient: httpClient,
+                timeout: timeout
+            )
+            metrics.request(operation, status: response.status, failure: nil, took: ContinuousClock.now - started)
+            logger.trace(
+                "Vipps answered",
+                metadata: ["vipps.operation": "\(operation)", "vipps.http_status": "\(response.status)"]
+            )
+            return response
+        } catch {
+            metrics.request(operation, status: nil, failure: error.kind, took: ContinuousClock.now - started)
+            throw error
+        }
+    }
+
+    private static func perform(
+        _ request: HTTPClientRequest,
+        operation: VippsOperation,
+        httpClient: HTTPClient,
+        timeout: Duration
     ) async throws(VippsError) -> VippsClient.Response {
         do {
             let response = try await httpClient.execute(
@@ -413,10 +462,6 @@ enum RequestHeaders {
                 timeout: .milliseconds(Int64(timeout / .milliseconds(1)))
             )
             let body = try await response.body.collect(upTo: 1 << 20)
-            logger.trace(
-                "Vipps answered",
-                metadata: ["vipps.operation": "\(operation)", "vipps.http_status": "\(response.status.code)"]
-            )
             return VippsClient.Response(
                 status: Int(response.status.code),
                 headers: response.headers,

@@ -29,6 +29,9 @@ struct QRPayd: AsyncParsableCommand {
     @Option(help: "Serve the customer screen on this port (instead of display.port; 0 picks a free one).")
     var displayPort: Int?
 
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (instead of metrics.listen).")
+    var metricsListen: String?
+
     @Option(
         help:
             "Who captures: 'auto' (qrpayd, as soon as the customer approves) or 'till' (instead of payment.settlement)."
@@ -69,6 +72,7 @@ struct QRPayd: AsyncParsableCommand {
         if let stateDirectory { overrides["state.directory"] = stateDirectory }
         if let displayPort { overrides["display.port"] = String(displayPort) }
         if let settlement { overrides["payment.settlement"] = settlement }
+        if let metricsListen { overrides["metrics.listen"] = metricsListen }
         if let api { overrides["vipps.api"] = api }
         if let currency { overrides["payment.currency"] = currency }
         if let brand { overrides["display.brand"] = brand }

@@ -64,12 +64,31 @@ import VippsAPI
         ("control.socketPath", "relative.sock", "control.socketPath"),
         ("control.socketMode", "0666", "control.socketMode"),
         ("log.level", "loud", "log.level"),
+        ("metrics.listen", "9808", "metrics.listen"),
+        ("metrics.listen", "example.com:9808", "metrics.listen"),
+        ("metrics.listen", "127.0.0.1:99999", "metrics.listen"),
+        ("metrics.enabled", "sometimes", "metrics.enabled"),
     ])
     func badSettingIsNamed(key: String, value: String, named: String) async throws {
         var settings = Self.valid
         settings[key] = value
         let error = await #expect(throws: ConfigurationError.self) { try await Self.load(settings) }
         #expect(error?.key == named, "\(String(describing: error))")
+    }
+
+    @Test func metricsAreOffUntilConfiguredAndListenOnLoopbackByDefault() async throws {
+        #expect(try await Self.load(Self.valid).metricsListen == nil)
+        var enabled = Self.valid
+        enabled["metrics.enabled"] = "true"
+        #expect(try await Self.load(enabled).metricsListen?.description == "127.0.0.1:9808")
+        var listen = Self.valid
+        listen["metrics.listen"] = "[::1]:9100"
+        let address = try #require(try await Self.load(listen).metricsListen)
+        #expect(address.host == "::1")
+        #expect(address.port == 9100)
+        #expect(address.description == "[::1]:9100")
+        listen["metrics.enabled"] = "false"
+        #expect(try await Self.load(listen).metricsListen == nil)
     }
 
     @Test func testEnvironmentPointedAtProductionIsCaught() async throws {

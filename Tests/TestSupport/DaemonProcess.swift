@@ -19,7 +19,8 @@ public final class DaemonProcess: Sendable {
         simulatorPort: Int,
         directory: TemporaryDirectory,
         settlement: String = "auto",
-        extra: [String: Any] = [:]
+        extra: [String: Any] = [:],
+        sections: [String: [String: Any]] = [:]
     ) throws -> (arguments: [String], environment: [String: String], socketPath: String) {
         let unit = VippsSimulatorConfiguration.demoSalesUnit
         let state = directory.file("state").path
@@ -28,7 +29,7 @@ public final class DaemonProcess: Sendable {
             "orderIdPrefix": "kiosk7-", "settlement": settlement, "pollIntervalMilliseconds": 500,
         ]
         for (key, value) in extra { payment[key] = value }
-        let json: [String: Any] = [
+        var json: [String: Any] = [
             "vipps": [
                 "environment": "test",
                 "baseURL": "http://127.0.0.1:\(simulatorPort)",
@@ -42,6 +43,11 @@ public final class DaemonProcess: Sendable {
             "control": ["socketPath": socket],
             "log": ["level": "info"],
         ]
+        for (name, section) in sections {
+            var merged = json[name] as? [String: Any] ?? [:]
+            merged.merge(section) { $1 }
+            json[name] = merged
+        }
         let file = directory.file("qrpayd.json")
         try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted]).write(to: file)
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import PaymentCore
 import VippsAPI
 import VippsSimulator
@@ -17,6 +18,7 @@ public struct EngineHarness: Sendable {
         engine configuration: EngineConfiguration = .testing(),
         simulator simulatorConfiguration: VippsSimulatorConfiguration = .demo,
         directory: TemporaryDirectory? = nil,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance,
         observer: @escaping PaymentEngine.Observer = { _ in },
         seed: @Sendable (SimulatorHarness) async throws -> Void = { _ in },
         _ body: @Sendable (EngineHarness) async throws -> T
@@ -28,13 +30,14 @@ public struct EngineHarness: Sendable {
             let store = try PaymentStore(directory: directory.path)
             let engine = PaymentEngine(
                 configuration: configuration,
-                vipps: simulatorHarness.makeClient(requestTimeout: .seconds(20)),
+                vipps: simulatorHarness.makeClient(requestTimeout: .seconds(20), metrics: metrics),
                 store: store,
                 logger: {
                     var logger = Logger(label: "test.engine")
                     logger.logLevel = .warning
                     return logger
                 }(),
+                metrics: metrics,
                 observer: observer
             )
             let harness = EngineHarness(

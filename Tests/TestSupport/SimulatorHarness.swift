@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Logging
+import Metrics
 import ServiceLifecycle
 import VippsAPI
 import VippsSimulator
@@ -24,7 +25,8 @@ public struct SimulatorHarness: Sendable {
         credentials: VippsCredentials = SimulatorHarness.demoCredentials,
         // Generous: the whole suite runs in parallel on a 2-core CI machine. Tests about timeouts set their own.
         requestTimeout: Duration = .seconds(20),
-        systemVersion: String = "test"
+        systemVersion: String = "test",
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) -> VippsClient {
         VippsClient(
             httpClient: self.httpClient,
@@ -34,7 +36,8 @@ public struct SimulatorHarness: Sendable {
                 systemInfo: VippsSystemInfo(version: systemVersion, pluginVersion: "test"),
                 requestTimeout: requestTimeout
             ),
-            logger: Logger(label: "test.vipps")
+            logger: Logger(label: "test.vipps"),
+            metrics: metrics
         )
     }
 

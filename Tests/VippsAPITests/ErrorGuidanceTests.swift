@@ -13,6 +13,18 @@ import Testing
         }
     }
 
+    /// The rows the fleet's setup alert pages on exist, and none of them is something a customer or a retry causes.
+    @Test func setupProblemsAreRowsOfTheTableThatNeedAnOperator() {
+        let ids = Set(VippsErrorGuidance.table.map(\.id))
+        #expect(VippsErrorGuidance.setupProblemIDs.isSubset(of: ids))
+        for row in VippsErrorGuidance.table where row.isSetupProblem {
+            #expect(!row.retryable, "\(row.id)")
+            #expect(row.customerMessage == .technicalError, "\(row.id)")
+        }
+        #expect(VippsErrorGuidance.entry(id: "invalid-client-credentials")?.isSetupProblem == true)
+        #expect(VippsErrorGuidance.entry(id: "refused-by-issuer")?.isSetupProblem == false)
+    }
+
     /// (operation, status, group, code, message) → the row the FAQ says it is.
     static let cases: [(VippsOperation, Int, String?, String?, String?, String)] = [
         (.initiate, 401, nil, nil, "Access denied due to missing subscription key.", "missing-subscription-key"),
