@@ -101,7 +101,7 @@ public enum Daemon {
         let notifier = options.notifier
         let metrics = FleetMetrics(
             version: Self.version,
-            api: "ecom",
+            api: configuration.api.rawValue,
             environment: configuration.environment.isTest ? "test" : "production"
         )
         let vipps = VippsClient(

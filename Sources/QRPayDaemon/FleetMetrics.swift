@@ -21,7 +21,7 @@ public struct FleetMetrics: Sendable {
 
     /// - Parameters:
     ///   - version: qrpayd's version.
-    ///   - api: the Vipps API backend in use (`ecom`).
+    ///   - api: the Vipps API backend in use (`vipps.api`: `ecom` or `epayment`).
     ///   - environment: `test` or `production`.
     public init(version: String, api: String, environment: String) {
         let registry = PrometheusCollectorRegistry()
