@@ -4,7 +4,7 @@ import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
-/// A local stand-in for the Vipps access token, eCom v2 and QR APIs, speaking their wire format with their
+/// A local stand-in for the Vipps access token, eCom v2, ePayment v1 and QR APIs, speaking their wire format with their
 /// rules and quirks, plus a control surface to play the customer, inject faults and read the truth.
 ///
 /// Run it with ``run(host:port:onListening:)`` or as a `Service` from ``makeService(host:port:onListening:)``;

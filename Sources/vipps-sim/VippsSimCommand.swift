@@ -10,7 +10,7 @@ import VippsSimulator
 struct VippsSimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vipps-sim",
-        abstract: "A local simulator of the Vipps access token, eCom v2 and QR APIs.",
+        abstract: "A local simulator of the Vipps access token, eCom v2, ePayment v1 and QR APIs.",
         discussion: """
             Control it under /_sim/: POST /_sim/payments/{orderId}/open|approve|decline|card-decline|expire, \
             GET /_sim/payments, GET /_sim/requests, POST /_sim/faults, POST /_sim/clock/advance.
