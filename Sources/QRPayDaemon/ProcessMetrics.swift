@@ -8,6 +8,8 @@ final class ProcessMetrics: Sendable {
     private let factory: any MetricsFactory
     /// CPU seconds already added to the counter (it only counts up).
     private let countedCPUSeconds = Mutex<Double>(0)
+    /// When the process started, worked out at the first scrape.
+    private let startTime = Mutex<Double?>(nil)
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -17,7 +19,11 @@ final class ProcessMetrics: Sendable {
         guard let stat = ProcessStat.read() else { return }
         Gauge(label: "process_resident_memory_bytes", factory: self.factory).record(stat.residentBytes)
         Gauge(label: "process_virtual_memory_bytes", factory: self.factory).record(stat.virtualBytes)
-        Gauge(label: "process_start_time_seconds", factory: self.factory).record(stat.startTime)
+        let started = self.startTime.withLock { known -> Double? in
+            if known == nil { known = stat.startTime() }
+            return known
+        }
+        if let started { Gauge(label: "process_start_time_seconds", factory: self.factory).record(started) }
         let newCPU = self.countedCPUSeconds.withLock { counted -> Double in
             let added = max(0, stat.cpuSeconds - counted)
             counted += added
@@ -34,29 +40,26 @@ final class ProcessMetrics: Sendable {
     }
 }
 
-/// What `/proc/self/stat` says about this process.
+/// What `/proc/self/stat` says about this process. Only `/proc/self` is read: under the unit's `ProcSubset=pid`
+/// the rest of `/proc` (boot time in `/proc/stat`) is not there.
 struct ProcessStat: Sendable, Hashable {
     var cpuSeconds: Double
     var residentBytes: Double
     var virtualBytes: Double
-    /// Seconds since the Unix epoch.
-    var startTime: Double
+    /// Seconds since boot when the process started.
+    var startedSinceBoot: Double
 
     static func read() -> ProcessStat? {
-        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-            let system = try? String(contentsOfFile: "/proc/stat", encoding: .utf8)
-        else { return nil }
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8) else { return nil }
         return self.parse(
             stat: stat,
-            system: system,
             ticksPerSecond: Double(sysconf(Int32(_SC_CLK_TCK))),
             pageSize: Double(sysconf(Int32(_SC_PAGESIZE)))
         )
     }
 
-    /// Parses `/proc/self/stat` (fields after the command name, which may itself hold spaces and parentheses) and
-    /// the boot time from `/proc/stat`.
-    static func parse(stat: String, system: String, ticksPerSecond: Double, pageSize: Double) -> ProcessStat? {
+    /// Parses `/proc/self/stat`: the fields after the command name, which may itself hold spaces and parentheses.
+    static func parse(stat: String, ticksPerSecond: Double, pageSize: Double) -> ProcessStat? {
         guard let close = stat.lastIndex(of: ")"), ticksPerSecond > 0 else { return nil }
         // Field 3 (state) is the first after ") ".
         let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -65,15 +68,22 @@ struct ProcessStat: Sendable, Hashable {
             return fields.indices.contains(index) ? Double(fields[index]) : nil
         }
         guard let userTicks = field(14), let systemTicks = field(15), let startTicks = field(22),
-            let virtualBytes = field(23), let residentPages = field(24),
-            let bootLine = system.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
-            let bootTime = Double(bootLine.dropFirst("btime ".count).trimmingCharacters(in: .whitespaces))
+            let virtualBytes = field(23), let residentPages = field(24)
         else { return nil }
         return ProcessStat(
             cpuSeconds: (userTicks + systemTicks) / ticksPerSecond,
             residentBytes: residentPages * pageSize,
             virtualBytes: virtualBytes,
-            startTime: bootTime + startTicks / ticksPerSecond
+            startedSinceBoot: startTicks / ticksPerSecond
         )
+    }
+
+    /// The Unix time the process started: now, less the time since it started on the boot clock. Computed once per
+    /// process, so every scrape reports the same value (the restart alert counts its changes).
+    func startTime(now: Date = Date()) -> Double? {
+        var boot = timespec()
+        guard clock_gettime(CLOCK_BOOTTIME, &boot) == 0 else { return nil }
+        let sinceBoot = Double(boot.tv_sec) + Double(boot.tv_nsec) / 1e9
+        return (now.timeIntervalSince1970 - (sinceBoot - self.startedSinceBoot)).rounded()
     }
 }

@@ -17,6 +17,7 @@ import VippsSimulator
         ("post", "/v1/payments/{reference}/refund"),
         ("get", "/v1/events"),
         ("get", "/v1/health"),
+        ("get", "/metrics"),
         ("get", "/v1/openapi.json"),
     ]
 

@@ -109,6 +109,8 @@ struct FleetMetricsTests {
             #expect(abs(started - Date().timeIntervalSince1970) < 300)
             #expect(text.types["qrpayd_payment_approval_to_till_seconds"] == "histogram")
             #expect(text.types["qrpayd_payments_ended_total"] == "counter")
+            // Every family says what it is.
+            for family in text.familyNames { #expect(text.helps[family]?.isEmpty == false, "no HELP for \(family)") }
 
             // The same families on the control socket.
             let viaSocket = try await till.send(.GET, "/metrics")

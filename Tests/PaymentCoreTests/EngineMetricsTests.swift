@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PaymentCore
 import Prometheus
 import TestSupport
@@ -68,6 +69,9 @@ struct EngineMetricsTests {
             #expect(text.value("qrpayd_vipps_requests_total", ["operation": "cancel", "status_class": "2xx"]) == 1)
             #expect(text.value("qrpayd_vipps_request_duration_seconds_count", ["operation": "capture"]) == 2)
             #expect(text.value("qrpayd_vipps_errors_total") == 0)
+            // The harness's start-up recovery ran once and found nothing to reconcile.
+            #expect(text.value("qrpayd_recovery_runs_total") == 1)
+            #expect(text.value("qrpayd_recovery_reconciled_payments_total") == 0)
 
             // Gauges describe the state at the scrape: nothing with the customer, nothing pending or reserved.
             await h.engine.recordGauges()
@@ -143,6 +147,30 @@ struct EngineMetricsTests {
                 }
             )
             #expect(guidance.contains("invalid-subscription-key"))
+        }
+    }
+
+    @Test func recoveryCountsWhatItReconciled() async throws {
+        let directory = try TemporaryDirectory()
+        let seed: @Sendable (SimulatorHarness) async throws -> Void = { simulatorHarness in
+            // What the box held when it stopped: a payment still in front of its customer.
+            let engine = PaymentEngine(
+                configuration: .testing(),
+                vipps: simulatorHarness.makeClient(),
+                store: try PaymentStore(directory: directory.path),
+                logger: Logger(label: "test.seed")
+            )
+            _ = try await engine.create(Self.request("r-1"))
+        }
+        let registry = PrometheusCollectorRegistry()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        try await EngineHarness.run(directory: directory, metrics: factory, seed: seed) { h in
+            let text = try Self.scrape(registry)
+            #expect(text.value("qrpayd_recovery_runs_total") == 1)
+            #expect(text.value("qrpayd_recovery_reconciled_payments_total") == 1)
+            #expect(text.value("qrpayd_recovery_unreconciled_payments_total") == 0)
+            await h.engine.recordGauges()
+            #expect(try Self.scrape(registry).value("qrpayd_open_payments") == 1)
         }
     }
 

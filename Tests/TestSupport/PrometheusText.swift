@@ -12,12 +12,20 @@ public struct PrometheusText: Sendable {
     public let samples: [Sample]
     /// `# TYPE` lines: metric family name → counter, gauge, histogram, ...
     public let types: [String: String]
+    /// `# HELP` lines: metric family name → its description.
+    public let helps: [String: String]
 
     /// Parses the text; a line that is not a comment, a blank or a well-formed sample is an error.
     public init(_ text: String) throws {
         var samples: [Sample] = []
         var types: [String: String] = [:]
+        var helps: [String: String] = [:]
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            if line.hasPrefix("# HELP ") {
+                let parts = line.split(separator: " ", maxSplits: 3)
+                if parts.count == 4 { helps[String(parts[2])] = String(parts[3]) }
+                continue
+            }
             if line.hasPrefix("# TYPE ") {
                 let parts = line.split(separator: " ")
                 if parts.count == 4 { types[String(parts[2])] = String(parts[3]) }
@@ -28,6 +36,7 @@ public struct PrometheusText: Sendable {
         }
         self.samples = samples
         self.types = types
+        self.helps = helps
     }
 
     public struct Malformed: Error, CustomStringConvertible {

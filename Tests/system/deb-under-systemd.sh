@@ -234,6 +234,7 @@ sed -i -e "s|\"clientId\": \"[^\"]*\"|\"clientId\": \"$CLIENT_ID\"|" \
     -e "s|\"merchantSerialNumber\": \"[^\"]*\"|\"merchantSerialNumber\": \"$MSN\"|" \
     -e "s|\"environment\": \"test\",|\"environment\": \"test\",\n    \"baseURL\": \"http://127.0.0.1:$SIM_PORT\",|" \
     -e "s|\"orderIdPrefix\": \"[^\"]*\"|\"orderIdPrefix\": \"$ORDER_PREFIX\"|" \
+    -e "s|\"enabled\": false,|\"enabled\": true,|" \
     "$ROOT/etc/qrpayd/qrpayd.json"
 check "qrpayd --check-config accepts the configuration" in_ct qrpayd --check-config --config /etc/qrpayd/qrpayd.json
 CURSOR_START=$(in_ct journalctl -n 0 --show-cursor --no-pager | sed -n 's/^-- cursor: //p')
@@ -296,6 +297,18 @@ no_secret_in_journal() {
     [ -n "$out" ] && ! printf '%s' "$out" | grep -aqF -e "$CLIENT_SECRET" -e "$SUBSCRIPTION_KEY"
 }
 check "no secret (client secret, subscription key) in qrpayd's journal" no_secret_in_journal
+# Prometheus' view of the box, under the unit's sandbox (ProtectProc=invisible, ProcSubset=pid).
+metrics_scrape() {
+    local out
+    out=$(nsenter -t "$CT" -n curl -sS --fail-with-body --max-time 10 http://127.0.0.1:9808/metrics) || return 1
+    printf '%s' "$out" | grep -q '^qrpayd_payments_ended_total{outcome="captured"} 1$' \
+        && printf '%s' "$out" | grep -q '^qrpayd_payments_ended_total{outcome="rejected"} 1$' \
+        && printf '%s' "$out" | grep -q '^qrpayd_build_info{.*api="ecom"' \
+        && printf '%s' "$out" | grep -q '^process_start_time_seconds [0-9]' \
+        && printf '%s' "$out" | grep -q '^process_resident_memory_bytes [0-9]' \
+        && ! printf '%s' "$out" | grep -qF -e "$CLIENT_SECRET" -e "$SUBSCRIPTION_KEY" -e "$REF1"
+}
+check "metrics.listen: Prometheus metrics count both payments, with process metrics and nothing secret" metrics_scrape
 status_line() { in_ct systemctl status qrpayd --no-pager | grep -q '^ *Status: "'; }
 check "systemctl status qrpayd shows the STATUS line" status_line
 security_score() {
