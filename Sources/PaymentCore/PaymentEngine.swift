@@ -167,7 +167,7 @@ public actor PaymentEngine {
             let message = (error as? StoreError)?.message ?? "\(error)"
             self.logger.error(
                 "The payment database failed",
-                metadata: ["message_id": "\(LogEvent.storeRefused.messageID)", "store.error": "\(message)"]
+                metadata: ["message_id": "\(JournalEvent.storeRefused.messageID)", "store.error": "\(message)"]
             )
             throw PaymentProblem(.internalError, title: "Payment database error", detail: message)
         }
@@ -178,7 +178,7 @@ public actor PaymentEngine {
     @discardableResult
     func commit(
         _ record: PaymentStore.Record,
-        log: LogEvent? = nil,
+        log: JournalEvent? = nil,
         caller: Caller? = nil
     ) async throws(PaymentProblem) -> PaymentStore.Record {
         let (record, event) = try self.save(record, isNew: false)
@@ -198,7 +198,7 @@ public actor PaymentEngine {
     }
 
     /// Tells everyone about a change that is stored.
-    func announce(_ event: PaymentEvent, _ record: PaymentStore.Record, log: LogEvent?, caller: Caller?) async {
+    func announce(_ event: PaymentEvent, _ record: PaymentStore.Record, log: JournalEvent?, caller: Caller?) async {
         if let log {
             self.logPayment(log, record.payment, caller: caller)
         }
@@ -208,7 +208,7 @@ public actor PaymentEngine {
     }
 
     func logPayment(
-        _ event: LogEvent,
+        _ event: JournalEvent,
         _ payment: Payment,
         caller: Caller? = nil,
         level: Logger.Level = .info,
@@ -239,7 +239,7 @@ public actor PaymentEngine {
         self.logger.log(level: level, "\(Self.summary(event, payment))", metadata: metadata)
     }
 
-    static func summary(_ event: LogEvent, _ payment: Payment) -> String {
+    static func summary(_ event: JournalEvent, _ payment: Payment) -> String {
         let kroner = String(format: "%d.%02d NOK", payment.amount / 100, payment.amount % 100)
         switch event {
         case .paymentCreated: return "Payment \(payment.reference) of \(kroner) is waiting for the customer to scan"
