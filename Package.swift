@@ -52,6 +52,9 @@ let package = Package(
         .target(name: "CQRPNG", dependencies: ["CPNG"]),
         .target(name: "QRRendering", dependencies: ["CQREncode", "CQRPNG"], swiftSettings: swiftSettings),
 
+        // MARK: Any JSON document as a value (the control API's request checks, the simulator's wire)
+        .target(name: "JSONValues", swiftSettings: swiftSettings),
+
         // MARK: Vipps
         .target(
             name: "VippsAPI",
@@ -67,6 +70,7 @@ let package = Package(
         .target(
             name: "VippsSimulator",
             dependencies: [
+                "JSONValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,13 +100,25 @@ let package = Package(
         .target(
             name: "ControlAPI",
             dependencies: [
-                "PaymentCore", "VippsAPI",
+                "PaymentCore", "VippsAPI", "ServerSentEvents", "JSONValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // The till's contract, embedded in the binary and served at /v1/openapi.json.
+            resources: [.embedInCode("Resources/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Server-sent events (both servers write them, qrpayctl and the tests read them)
+        .target(
+            name: "ServerSentEvents",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -120,6 +136,7 @@ let package = Package(
         .target(
             name: "CustomerDisplay",
             dependencies: [
+                "ServerSentEvents",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -158,7 +175,7 @@ let package = Package(
         .executableTarget(
             name: "qrpayctl",
             dependencies: [
-                "QRRendering", "QRPayDaemon", "VippsAPI",
+                "QRRendering", "QRPayDaemon", "VippsAPI", "ServerSentEvents",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -186,7 +203,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "VippsAPI", "VippsSimulator", "PaymentCore",
+                "VippsAPI", "VippsSimulator", "PaymentCore", "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -260,7 +277,7 @@ let package = Package(
         .testTarget(
             name: "ControlAPITests",
             dependencies: [
-                "ControlAPI", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport",
+                "ControlAPI", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport", "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -281,13 +298,25 @@ let package = Package(
         .testTarget(
             name: "VippsSimulatorTests",
             dependencies: [
-                "VippsSimulator", "TestSupport",
+                "VippsSimulator", "TestSupport", "JSONValues",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServerSentEventsTests",
+            dependencies: [
+                "ServerSentEvents",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -313,6 +342,7 @@ let package = Package(
             name: "CustomerDisplayTests",
             dependencies: [
                 "CustomerDisplay", "TestSupport", "PaymentCore", "QRPayDaemon", "VippsSimulator", "QRRendering",
+                "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
