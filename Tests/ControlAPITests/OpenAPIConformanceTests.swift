@@ -316,21 +316,7 @@ struct ExchangeLog {
         #expect(answer.status == status, "\(method) \(target): \(answer.text)")
         var requestHeaders = Dictionary(headers, uniquingKeysWith: { _, last in last })
         if body != nil { requestHeaders["Content-Type"] = contentType }
-        let (path, query) = Self.split(target)
-        self.exchanges.append(
-            Exchange(
-                operationID: operationID,
-                method: method.rawValue,
-                path: path,
-                query: query,
-                headers: requestHeaders,
-                body: body,
-                requestConforms: conforming,
-                status: answer.status,
-                responseHeaders: Dictionary(answer.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
-                responseBody: answer.body.base64EncodedString()
-            )
-        )
+        self.record(operationID, method, target, headers: requestHeaders, body: body, conforming: conforming, answer)
     }
 
     /// `GET /v1/events`: the head and the first block (the stream itself never ends).
@@ -340,18 +326,44 @@ struct ExchangeLog {
         let response = try await self.client.httpClient.execute(request, timeout: .seconds(30))
         var body = response.body.makeAsyncIterator()
         let first = try await body.next() ?? ByteBuffer()
+        let answer = ControlClient.Answer(
+            status: Int(response.status.code),
+            headers: response.headers,
+            body: Data(first.readableBytesView)
+        )
+        self.record(
+            "streamEvents",
+            .GET,
+            "/v1/events",
+            headers: ["Last-Event-ID": "0"],
+            body: nil,
+            conforming: true,
+            answer
+        )
+    }
+
+    private mutating func record(
+        _ operationID: String,
+        _ method: HTTPMethod,
+        _ target: String,
+        headers: [String: String],
+        body: String?,
+        conforming: Bool,
+        _ answer: ControlClient.Answer
+    ) {
+        let (path, query) = Self.split(target)
         self.exchanges.append(
             Exchange(
-                operationID: "streamEvents",
-                method: "GET",
-                path: "/v1/events",
-                query: "",
-                headers: ["Last-Event-ID": "0"],
-                body: nil,
-                requestConforms: true,
-                status: Int(response.status.code),
-                responseHeaders: Dictionary(response.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
-                responseBody: Data(first.readableBytesView).base64EncodedString()
+                operationID: operationID,
+                method: method.rawValue,
+                path: path,
+                query: query,
+                headers: headers,
+                body: body,
+                requestConforms: conforming,
+                status: answer.status,
+                responseHeaders: Dictionary(answer.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
+                responseBody: answer.body.base64EncodedString()
             )
         )
     }
