@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
@@ -54,6 +55,9 @@ let package = Package(
         .target(name: "CQRPNG", dependencies: ["CPNG"]),
         .target(name: "QRRendering", dependencies: ["CQREncode", "CQRPNG"], swiftSettings: swiftSettings),
 
+        // MARK: Any JSON document as a value (the control API's request checks, the simulator's wire)
+        .target(name: "JSONValues", swiftSettings: swiftSettings),
+
         // MARK: Vipps
         .target(
             name: "VippsAPI",
@@ -70,12 +74,11 @@ let package = Package(
         .target(
             name: "VippsSimulator",
             dependencies: [
+                "JSONValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -91,7 +94,6 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -100,13 +102,26 @@ let package = Package(
         .target(
             name: "ControlAPI",
             dependencies: [
-                "PaymentCore", "VippsAPI",
+                "PaymentCore", "ServerSentEvents", "JSONValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            // The till's contract, embedded in the binary and served at /v1/openapi.json.
+            resources: [.embedInCode("Resources/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Server-sent events (both servers write them, qrpayctl and the tests read them)
+        .target(
+            name: "ServerSentEvents",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -124,10 +139,12 @@ let package = Package(
         .target(
             name: "CustomerDisplay",
             dependencies: [
+                "ServerSentEvents",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -157,7 +174,6 @@ let package = Package(
             dependencies: [
                 "QRPayDaemon", "SystemdSupport", "ControlAPI", "VippsAPI", "PaymentCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -165,8 +181,7 @@ let package = Package(
         .executableTarget(
             name: "qrpayctl",
             dependencies: [
-                "QRRendering", "QRPayDaemon", "VippsAPI",
-                .product(name: "Configuration", package: "swift-configuration"),
+                "QRRendering", "QRPayDaemon", "VippsAPI", "ServerSentEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -181,7 +196,6 @@ let package = Package(
             dependencies: [
                 "VippsSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -193,7 +207,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "VippsAPI", "VippsSimulator", "PaymentCore",
+                "VippsAPI", "VippsSimulator", "PaymentCore", "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -214,7 +228,6 @@ let package = Package(
             name: "VippsAPITests",
             dependencies: [
                 "VippsAPI", "VippsSimulator", "TestSupport", "CustomerDisplay",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -223,7 +236,6 @@ let package = Package(
             name: "PaymentCoreTests",
             dependencies: [
                 "PaymentCore", "VippsAPI", "VippsSimulator", "QRRendering", "TestSupport",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -246,7 +258,6 @@ let package = Package(
             dependencies: [
                 "qrpayd", "VippsSimulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -258,10 +269,6 @@ let package = Package(
             dependencies: [
                 "qrpayctl", "qrpayd", "QRPayDaemon", "VippsAPI", "VippsSimulator", "TestSupport", "PaymentCore",
                 "CustomerDisplay",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -269,7 +276,7 @@ let package = Package(
         .testTarget(
             name: "ControlAPITests",
             dependencies: [
-                "ControlAPI", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport",
+                "ControlAPI", "PaymentCore", "VippsSimulator", "TestSupport", "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -290,13 +297,23 @@ let package = Package(
         .testTarget(
             name: "VippsSimulatorTests",
             dependencies: [
-                "VippsSimulator", "TestSupport",
+                "VippsSimulator", "TestSupport", "JSONValues",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServerSentEventsTests",
+            dependencies: [
+                "ServerSentEvents",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -322,9 +339,13 @@ let package = Package(
             name: "CustomerDisplayTests",
             dependencies: [
                 "CustomerDisplay", "TestSupport", "PaymentCore", "QRPayDaemon", "VippsSimulator", "QRRendering",
-                "VippsAPI",
+                "VippsAPI", "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PaymentCore
+import ServerSentEvents
 
 /// The handlers of the control API (shared/design/CONTROL-API.md). They check what the till sent, hand it to the
 /// ``PaymentEngine`` and turn the answer into JSON; every refusal is a ``PaymentProblem`` that
@@ -15,40 +16,28 @@ struct ControlRoutes: Sendable {
     var metrics: @Sendable () async -> String
     var version: String
     var logger: Logger
+    /// `openapi.json` with this daemon's version, made once.
+    var openAPIDocument: ByteBuffer
 
     /// `GET /v1/payments` without `unsettled=true` lists this many of the newest payments unless `limit` says otherwise.
     static let defaultListLimit = 50
     static let maximumListLimit = 500
 
+    /// The router of every route in ``ControlRoute/all``, behind ``ProblemMiddleware``.
     func makeRouter() -> Router<ControlRequestContext> {
         let router = Router(context: ControlRequestContext.self)
         router.add(middleware: ProblemMiddleware(version: self.version, logger: self.logger))
-        router.post("/v1/payments") { request, context in try await self.create(request, context) }
-        router.get("/v1/payments") { request, _ in try await self.list(request) }
-        router.get("/v1/payments/{reference}") { _, context in
-            let reference = try Self.reference(context)
-            return try self.json(try await self.engine.payment(reference: reference))
+        for route in ControlRoute.all {
+            router.on(RouterPath(route.path), method: route.method) { request, context in
+                try await route.handle(self, request, context)
+            }
         }
-        router.get("/v1/payments/{reference}/qr.png") { _, context in try await self.qrImage(context) }
-        router.post("/v1/payments/{reference}/cancel") { request, context in try await self.cancel(request, context) }
-        router.post("/v1/payments/{reference}/capture") { request, context in try await self.capture(request, context) }
-        router.post("/v1/payments/{reference}/refund") { request, context in try await self.refund(request, context) }
-        router.get("/v1/events") { request, context in try await self.eventStream(request, context) }
-        router.get("/v1/health") { _, _ in try self.json(await self.health()) }
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: MetricsExposition.contentType, .cacheControl: "no-store"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: await self.metrics()))
-            )
-        }
-        router.get("/v1/openapi.json") { _, _ in Self.openAPIResponse(version: self.version) }
         return router
     }
 
     // MARK: Payments
 
-    private func create(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
+    func create(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
         let fields = try await RequestFields.read(
             request,
             allowed: ["reference", "amount", "text"],
@@ -67,7 +56,7 @@ struct ControlRoutes: Sendable {
         return try self.json(payment, status: created ? .created : .ok, headers: headers)
     }
 
-    private func list(_ request: Request) async throws -> Response {
+    func list(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
         let unsettled = try Self.flag(query["unsettled"], name: "unsettled")
         let payments: [Payment]
@@ -79,7 +68,11 @@ struct ControlRoutes: Sendable {
         return try self.json(PaymentList(payments: payments))
     }
 
-    private func qrImage(_ context: ControlRequestContext) async throws -> Response {
+    func payment(_ context: ControlRequestContext) async throws -> Response {
+        try self.json(try await self.engine.payment(reference: try Self.reference(context)))
+    }
+
+    func qrImage(_ context: ControlRequestContext) async throws -> Response {
         let reference = try Self.reference(context)
         let payment = try await self.engine.payment(reference: reference)
         guard let png = await self.engine.qrImage(reference: reference) else {
@@ -98,7 +91,7 @@ struct ControlRoutes: Sendable {
         )
     }
 
-    private func cancel(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
+    func cancel(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
         let reference = try Self.reference(context)
         let key = try Self.idempotencyKey(request)
         _ = try await RequestFields.read(request, allowed: [], bodyRequired: false)
@@ -110,7 +103,7 @@ struct ControlRoutes: Sendable {
         return try self.operationResponse(result)
     }
 
-    private func capture(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
+    func capture(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
         let reference = try Self.reference(context)
         let key = try Self.idempotencyKey(request)
         let fields = try await RequestFields.read(request, allowed: ["amount"], bodyRequired: false)
@@ -124,7 +117,7 @@ struct ControlRoutes: Sendable {
         return try self.operationResponse(result)
     }
 
-    private func refund(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
+    func refund(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
         let reference = try Self.reference(context)
         let key = try Self.idempotencyKey(request)
         let fields = try await RequestFields.read(request, allowed: ["amount"], bodyRequired: true)
@@ -170,7 +163,7 @@ struct ControlRoutes: Sendable {
 
     // MARK: Events
 
-    private func eventStream(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
+    func eventStream(_ request: Request, _ context: ControlRequestContext) async throws -> Response {
         var lastEventID: Int64?
         if let header = request.headers.first(where: { $0.name.canonicalName == "last-event-id" })?.value {
             guard let id = Int64(header.trimmingCharacters(in: .whitespaces)), id >= 0 else {
@@ -184,7 +177,7 @@ struct ControlRoutes: Sendable {
         }
         return Response(
             status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+            headers: [.contentType: EventStreamWriter.contentType, .cacheControl: "no-store"],
             body: await self.events.makeBody(after: lastEventID, channel: context.channel)
         )
     }
@@ -243,11 +236,24 @@ struct ControlRoutes: Sendable {
         )
     }
 
-    private static func openAPIResponse(version: String) -> Response {
+    func healthReport() async throws -> Response {
+        try self.json(await self.health())
+    }
+
+    /// The daemon's metrics in the Prometheus text format (the same as on `metrics.listen`).
+    func metricsText() async -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: MetricsExposition.contentType, .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: await self.metrics()))
+        )
+    }
+
+    func openAPIResponse() -> Response {
         Response(
             status: .ok,
             headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(version: version)))
+            body: ResponseBody(byteBuffer: self.openAPIDocument)
         )
     }
 }

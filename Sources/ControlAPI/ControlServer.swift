@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PaymentCore
+import ServerSentEvents
 import ServiceLifecycle
 
 /// The till's HTTP API on the control socket (shared/design/CONTROL-API.md).
@@ -71,7 +72,8 @@ public struct ControlServer: Service {
             events: PaymentEventStream(hub: await self.engine.events, keepAliveInterval: self.keepAliveInterval),
             metrics: self.metrics,
             version: self.version,
-            logger: self.logger
+            logger: self.logger,
+            openAPIDocument: try OpenAPIDocument.served(version: self.version)
         )
         let http = self.makeHTTPChannel(responder: routes.makeRouter().buildResponder())
         let logger = self.logger
@@ -82,7 +84,10 @@ public struct ControlServer: Service {
 
         let (listening, socketFile) = try await self.bind(bootstrap) { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(StalledReaderHandler(timeout: stalledReaderTimeout))
+                try channel.pipeline.syncOperations.addHandlers(
+                    StalledReaderHandler(timeout: stalledReaderTimeout),
+                    HangUpHandler()
+                )
             }.flatMap {
                 http.setup(channel: channel, logger: logger)
             }

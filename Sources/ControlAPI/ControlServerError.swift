@@ -1,4 +1,4 @@
-/// Why the control server could not start listening.
+/// Why the control server could not start.
 public struct ControlServerError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
@@ -6,6 +6,7 @@ public struct ControlServerError: Error, Hashable, Sendable, CustomStringConvert
             case pathNotASocket
             case socketSetupFailed
             case invalidInheritedSocket
+            case documentUnreadable
         }
 
         private let base: Base
@@ -18,6 +19,8 @@ public struct ControlServerError: Error, Hashable, Sendable, CustomStringConvert
         public static let socketSetupFailed = Code(base: .socketSetupFailed)
         /// The descriptor handed over is not a listening Unix stream socket.
         public static let invalidInheritedSocket = Code(base: .invalidInheritedSocket)
+        /// The OpenAPI document built into the binary cannot be read (a broken build).
+        public static let documentUnreadable = Code(base: .documentUnreadable)
 
         public var description: String { "\(self.base)" }
     }

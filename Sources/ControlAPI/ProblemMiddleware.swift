@@ -8,7 +8,7 @@ import PaymentCore
 /// Turns every way a request can fail into `application/problem+json`, and logs each answer.
 ///
 /// The router answers an unknown path *and* a known path with the wrong method with the same 404; this tells them
-/// apart with ``ControlEndpoint`` so the till gets `405` and an `Allow` header for the latter.
+/// apart with the route table (``ControlRoute``) so the till gets `405` and an `Allow` header for the latter.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = ControlRequestContext
 
@@ -67,7 +67,7 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 
     private static func noRoute(for request: Request) -> Response {
-        let allowed = ControlEndpoint.allowedMethods(for: request.uri.path)
+        let allowed = ControlRoute.allowedMethods(for: request.uri.path)
         guard !allowed.isEmpty else {
             return ProblemDocument.response(
                 for: PaymentProblem(

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONValues
 import NIOCore
 import PaymentCore
 

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -14,12 +16,16 @@ enum SocketFile {
     /// Removes a socket left behind by a daemon that is gone; refuses if something still listens on it, or if the
     /// path is not a socket at all.
     static func removeStale(at path: String) throws(ControlServerError) {
-        var status = stat()
-        guard lstat(path, &status) == 0 else {
-            if errno == ENOENT { return }
-            throw ControlServerError(code: .socketSetupFailed, message: "Cannot inspect \(path): \(Self.lastError()).")
+        // FileManager reads the file itself (lstat), not what a symbolic link there points to.
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch let error as CocoaError where error.code == .fileReadNoSuchFile || error.code == .fileNoSuchFile {
+            return
+        } catch {
+            throw ControlServerError(code: .socketSetupFailed, message: "Cannot inspect \(path): \(error).")
         }
-        guard status.st_mode & S_IFMT == S_IFSOCK else {
+        guard attributes[.type] as? FileAttributeType == .typeSocket else {
             throw ControlServerError(
                 code: .pathNotASocket,
                 message: "\(path) exists and is not a socket; qrpayd leaves it alone. Remove it or choose another path."
@@ -53,9 +59,11 @@ enum SocketFile {
     }
 
     static func identity(of path: String) -> Identity? {
-        var status = stat()
-        guard lstat(path, &status) == 0 else { return nil }
-        return Identity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let device = attributes[.systemNumber] as? NSNumber,
+            let inode = attributes[.systemFileNumber] as? NSNumber
+        else { return nil }
+        return Identity(device: device.uint64Value, inode: inode.uint64Value)
     }
 
     /// Unlinks `path` if it is still the socket this process bound.
@@ -67,8 +75,8 @@ enum SocketFile {
     /// Checks that a descriptor handed over by the service manager is a listening Unix stream socket, so a wrong
     /// `--control-fd` or socket unit fails at start-up with a message instead of later.
     static func checkInherited(_ fd: Int32) throws(ControlServerError) {
-        var status = stat()
-        guard fd >= 0, fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK else {
+        // getsockopt fails with ENOTSOCK on anything but a socket.
+        guard fd >= 0, Self.socketOption(fd, SO_TYPE) != nil else {
             throw ControlServerError(
                 code: .invalidInheritedSocket,
                 message: "File descriptor \(fd) is not a socket; check the ListenStream= of qrpayd.socket."

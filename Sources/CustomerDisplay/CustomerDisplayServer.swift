@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import ServerSentEvents
 import ServiceLifecycle
 
 /// Serves the kiosk page on loopback and streams ``DisplayFeed`` to it.
@@ -68,9 +69,15 @@ public struct CustomerDisplayServer: Service {
         let logger = self.logger
         let onListening = self.onListening
         let configuredPort = self.settings.port
+        // A page whose writes wait as long as its stream's stall limit has stopped reading, whatever it asked for.
+        let stalledReaderTimeout = TimeAmount(self.keepAliveInterval * 2)
         let app = Application(
             router: routes.makeRouter(),
-            server: .http1(configuration: .init(additionalChannelHandlers: [PageHangUpHandler()])),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [
+                    StalledReaderHandler(timeout: stalledReaderTimeout), HangUpHandler(),
+                ])
+            ),
             configuration: ApplicationConfiguration(
                 address: .hostname(self.settings.host, port: self.settings.port),
                 serverName: nil

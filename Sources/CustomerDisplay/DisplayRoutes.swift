@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServerSentEvents
 
 /// Hummingbird's request context plus the connection, so an event stream ends as soon as its page goes (and the
 /// health report stops counting it) instead of at the next keep-alive write.
@@ -41,10 +42,8 @@ struct DisplayRoutes: Sendable {
         router.get("/events") { _, context in
             Response(
                 status: .ok,
-                headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
-                body: ResponseBody { writer in
-                    try await self.events.write(to: &writer, connection: context.channel)
-                }
+                headers: [.contentType: EventStreamWriter.contentType, .cacheControl: "no-store"],
+                body: self.events.makeBody(connection: context.channel)
             )
         }
         router.get("/qr/{reference}.png") { _, context in

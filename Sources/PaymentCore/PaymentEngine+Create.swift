@@ -132,7 +132,7 @@ extension PaymentEngine {
             self.logger.info(
                 "Till asked for a payment",
                 metadata: [
-                    "message_id": "\(LogEvent.tillRequest.messageID)",
+                    "message_id": "\(JournalEvent.tillRequest.messageID)",
                     "payment.reference": "\(request.reference)",
                     "vipps.order_id": "\(orderId)",
                     "payment.amount": "\(request.amount)",

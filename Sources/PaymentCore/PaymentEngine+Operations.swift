@@ -536,7 +536,7 @@ extension PaymentEngine {
 
     func logTillRequest(_ message: String, _ payment: Payment, caller: Caller, extra: [String: String]) {
         var metadata: Logger.Metadata = [
-            "message_id": "\(LogEvent.tillRequest.messageID)",
+            "message_id": "\(JournalEvent.tillRequest.messageID)",
             "payment.reference": "\(payment.reference)",
             "vipps.order_id": "\(payment.orderId)",
             "caller.uid": "\(caller.uid.map(String.init) ?? "-")",
@@ -548,7 +548,7 @@ extension PaymentEngine {
 
     func logVippsRejection(_ error: VippsError, _ payment: Payment) {
         var metadata: [String: String] = [
-            "message_id": LogEvent.vippsRejectedRequest.messageID,
+            "message_id": JournalEvent.vippsRejectedRequest.messageID,
             "payment.reference": payment.reference,
             "vipps.order_id": payment.orderId,
             "vipps.operation": "\(error.operation)",

@@ -55,7 +55,7 @@ extension PaymentEngine {
         } catch {
             self.logger.critical(
                 "The payment database cannot be read; qrpayd will not guess which payments were open",
-                metadata: ["message_id": "\(LogEvent.storeRefused.messageID)", "store.error": "\(error.message)"]
+                metadata: ["message_id": "\(JournalEvent.storeRefused.messageID)", "store.error": "\(error.message)"]
             )
             throw error
         }
@@ -90,7 +90,7 @@ extension PaymentEngine {
         self.logger.notice(
             "Recovery finished",
             metadata: [
-                "message_id": "\(LogEvent.recoveryFinished.messageID)",
+                "message_id": "\(JournalEvent.recoveryFinished.messageID)",
                 "recovery.open_payments": "\(open.count)",
                 "recovery.payments_looked_at": "\(records.count)",
                 "recovery.reconciled": "\(reconciled)",
@@ -123,7 +123,7 @@ extension PaymentEngine {
         self.logger.warning(
             "Vipps could not be asked about a payment after the restart; it is followed until Vipps answers",
             metadata: [
-                "message_id": "\(LogEvent.recoveryFoundOpenPayment.messageID)",
+                "message_id": "\(JournalEvent.recoveryFoundOpenPayment.messageID)",
                 "payment.reference": "\(reference)",
             ]
         )
@@ -422,7 +422,7 @@ extension PaymentEngine {
 
         case .voided:
             guard record.payment.state != .voided || changedOperations else { return record }
-            let log: LogEvent? = record.payment.state == .voided ? nil : .paymentVoided
+            let log: JournalEvent? = record.payment.state == .voided ? nil : .paymentVoided
             record.payment.state = .voided
             record.payment.reservedAmount = 0
             self.qrImages[reference] = nil
@@ -578,7 +578,7 @@ extension PaymentEngine {
             self.health.reachable = true
             self.logger.notice(
                 "Vipps can be reached again",
-                metadata: ["message_id": "\(LogEvent.vippsReachableAgain.messageID)"]
+                metadata: ["message_id": "\(JournalEvent.vippsReachableAgain.messageID)"]
             )
             await self.observer(.vippsReachability(reachable: true, error: nil))
         }
@@ -592,7 +592,7 @@ extension PaymentEngine {
             self.logger.warning(
                 "Vipps rate limit reached; waiting as asked",
                 metadata: [
-                    "message_id": "\(LogEvent.rateLimited.messageID)",
+                    "message_id": "\(JournalEvent.rateLimited.messageID)",
                     "vipps.operation": "\(error.operation)",
                     "vipps.http_status": "429",
                     "vipps.retry_after_seconds": "\(error.retryAfter?.components.seconds ?? 0)",
@@ -603,7 +603,7 @@ extension PaymentEngine {
                 self.logger.error(
                     "Vipps rejected qrpayd's credentials",
                     metadata: [
-                        "message_id": "\(LogEvent.credentialsRejected.messageID)",
+                        "message_id": "\(JournalEvent.credentialsRejected.messageID)",
                         "vipps.operation": "\(error.operation)",
                         "vipps.http_status": "\(error.httpStatus ?? 0)",
                         "vipps.guidance": "\(error.guidance.id)",
@@ -626,7 +626,7 @@ extension PaymentEngine {
             self.logger.warning(
                 "Vipps cannot be reached; open payments are kept and polled with backoff",
                 metadata: [
-                    "message_id": "\(LogEvent.vippsUnreachable.messageID)",
+                    "message_id": "\(JournalEvent.vippsUnreachable.messageID)",
                     "vipps.guidance": "\(error.guidance.id)",
                     "vipps.hint": "\(error.guidance.operatorHint)",
                 ]

@@ -215,7 +215,7 @@ public actor PaymentEngine {
             let message = (error as? StoreError)?.message ?? "\(error)"
             self.logger.error(
                 "The payment database failed",
-                metadata: ["message_id": "\(LogEvent.storeRefused.messageID)", "store.error": "\(message)"]
+                metadata: ["message_id": "\(JournalEvent.storeRefused.messageID)", "store.error": "\(message)"]
             )
             throw PaymentProblem(.internalError, title: "Payment database error", detail: message)
         }
@@ -226,7 +226,7 @@ public actor PaymentEngine {
     @discardableResult
     func commit(
         _ record: PaymentStore.Record,
-        log: LogEvent? = nil,
+        log: JournalEvent? = nil,
         caller: Caller? = nil
     ) async throws(PaymentProblem) -> PaymentStore.Record {
         let (record, event) = try self.save(record, isNew: false)
@@ -249,7 +249,7 @@ public actor PaymentEngine {
     }
 
     /// Tells everyone about a change that is stored.
-    func announce(_ event: PaymentEvent, _ record: PaymentStore.Record, log: LogEvent?, caller: Caller?) async {
+    func announce(_ event: PaymentEvent, _ record: PaymentStore.Record, log: JournalEvent?, caller: Caller?) async {
         if let log {
             self.logPayment(log, record.payment, caller: caller)
         }
@@ -259,7 +259,7 @@ public actor PaymentEngine {
     }
 
     func logPayment(
-        _ event: LogEvent,
+        _ event: JournalEvent,
         _ payment: Payment,
         caller: Caller? = nil,
         level: Logger.Level = .info,
@@ -290,7 +290,7 @@ public actor PaymentEngine {
         self.logger.log(level: level, "\(Self.summary(event, payment))", metadata: metadata)
     }
 
-    static func summary(_ event: LogEvent, _ payment: Payment) -> String {
+    static func summary(_ event: JournalEvent, _ payment: Payment) -> String {
         let kroner = String(format: "%d.%02d %@", payment.amount / 100, payment.amount % 100, payment.currency)
         switch event {
         case .paymentCreated: return "Payment \(payment.reference) of \(kroner) is waiting for the customer to scan"

@@ -54,7 +54,7 @@ public enum Daemon {
         logger.notice(
             "qrpayd starting",
             metadata: [
-                "message_id": "\(LogEvent.daemonStarted.messageID)",
+                "message_id": "\(JournalEvent.daemonStarted.messageID)",
                 "qrpayd.version": "\(Self.version)",
                 "vipps.environment": "\(configuration.environment)",
                 "vipps.msn": "\(configuration.credentials.merchantSerialNumber)",
@@ -76,7 +76,7 @@ public enum Daemon {
         } catch {
             logger.critical(
                 "qrpayd refuses to start: the payment database cannot be trusted",
-                metadata: ["message_id": "\(LogEvent.storeRefused.messageID)", "store.error": "\(error.message)"]
+                metadata: ["message_id": "\(JournalEvent.storeRefused.messageID)", "store.error": "\(error.message)"]
             )
             throw error
         }
@@ -215,7 +215,7 @@ public enum Daemon {
         services.append(
             ShutdownAnnouncer {
                 notifier.stopping()
-                logger.notice("qrpayd stopping", metadata: ["message_id": "\(LogEvent.daemonStopping.messageID)"])
+                logger.notice("qrpayd stopping", metadata: ["message_id": "\(JournalEvent.daemonStopping.messageID)"])
                 await engine.events.finishAll()
             }
         )

@@ -78,12 +78,10 @@ struct ProcessStat: Sendable, Hashable {
         )
     }
 
-    /// The Unix time the process started: now, less the time since it started on the boot clock. Computed once per
-    /// process, so every scrape reports the same value (the restart alert counts its changes).
-    func startTime(now: Date = Date()) -> Double? {
-        var boot = timespec()
-        guard clock_gettime(CLOCK_BOOTTIME, &boot) == 0 else { return nil }
-        let sinceBoot = Double(boot.tv_sec) + Double(boot.tv_nsec) / 1e9
-        return (now.timeIntervalSince1970 - (sinceBoot - self.startedSinceBoot)).rounded()
+    /// The Unix time the process started: now, less the time since it started on the system's uptime clock (which
+    /// pauses while the machine sleeps; a kiosk box does not). Computed once per process, so every scrape reports
+    /// the same value (the restart alert counts its changes).
+    func startTime(now: Date = Date(), uptime: TimeInterval = ProcessInfo.processInfo.systemUptime) -> Double {
+        (now.timeIntervalSince1970 - (uptime - self.startedSinceBoot)).rounded()
     }
 }

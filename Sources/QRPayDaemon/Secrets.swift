@@ -60,14 +60,17 @@ public enum Secrets {
     }
 
     private static func read(_ path: String, key: String, checkMode: Bool) throws(ConfigurationError) -> String {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+        let mode: Int
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
+        } catch {
             throw ConfigurationError(key: key, "cannot read \(path): \(String(cString: strerror(errno))).")
         }
-        if checkMode, info.st_mode & 0o077 != 0 {
+        if checkMode, mode & 0o077 != 0 {
             throw ConfigurationError(
                 key: key,
-                "\(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                "\(path) is readable by group or others (mode \(String(mode & 0o777, radix: 8))); "
                     + "run `chmod 600 \(path)`."
             )
         }

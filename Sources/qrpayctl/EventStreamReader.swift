@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOFoundationCompat
+import ServerSentEvents
 
-/// Reads `/v1/events` (`text/event-stream`) one payment event at a time.
+/// Reads `/v1/events` one payment event at a time (the bytes are cut into events by the shared
+/// ``ServerSentEventReader``, so a character split across network chunks arrives whole).
 struct EventStreamReader {
     /// One `event: payment`.
     struct Event: Sendable {
@@ -16,76 +16,24 @@ struct EventStreamReader {
         }
     }
 
-    private var iterator: HTTPClientResponse.Body.AsyncIterator
-    private var frames = EventStreamFrames()
+    private var events: ServerSentEventReader<HTTPClientResponse.Body>
     private let failure: @Sendable (any Error) -> any Error
 
     init(_ body: HTTPClientResponse.Body, failure: @escaping @Sendable (any Error) -> any Error) {
-        self.iterator = body.makeAsyncIterator()
+        self.events = ServerSentEventReader(body)
         self.failure = failure
     }
 
     /// The next payment event, or nil when the daemon ended the stream.
     mutating func next() async throws -> Event? {
-        while true {
-            if let event = self.frames.next() { return event }
-            let buffer: ByteBuffer?
-            do {
-                buffer = try await self.iterator.next()
-            } catch {
-                throw self.failure(error)
+        do {
+            while let event = try await self.events.next(ofType: "payment") {
+                guard let data = event.data else { continue }
+                return Event(id: event.id.flatMap { Int64($0) }, data: data)
             }
-            guard let buffer else { return nil }
-            self.frames.append(buffer.readableBytesView)
+            return nil
+        } catch {
+            throw self.failure(error)
         }
-    }
-}
-
-/// Cuts a `text/event-stream` into events as its bytes arrive. Bytes are kept until a whole block (ending in a blank
-/// line) is there and only then decoded, so a character split across two network chunks (an `ø` is two bytes) is
-/// never decoded in halves.
-struct EventStreamFrames {
-    private var pending: [UInt8] = []
-
-    mutating func append(_ bytes: some Sequence<UInt8>) {
-        self.pending.append(contentsOf: bytes)
-    }
-
-    /// The next whole payment event, skipping comments and other blocks; nil until more bytes come.
-    mutating func next() -> EventStreamReader.Event? {
-        while let end = self.blockEnd() {
-            let block = String(decoding: self.pending[..<end], as: UTF8.self)
-            self.pending.removeFirst(end + 2)
-            if let event = Self.parse(Substring(block)) { return event }
-        }
-        return nil
-    }
-
-    private func blockEnd() -> Int? {
-        guard self.pending.count >= 2 else { return nil }
-        for index in 0..<(self.pending.count - 1) where self.pending[index] == 0x0A && self.pending[index + 1] == 0x0A {
-            return index
-        }
-        return nil
-    }
-
-    /// A block's payment event; nil for comments, `retry:` and other events.
-    static func parse(_ block: Substring) -> EventStreamReader.Event? {
-        var id: Int64?
-        var name: String?
-        var data: [Substring] = []
-        for line in block.split(separator: "\n") where !line.hasPrefix(":") {
-            let field = line.prefix { $0 != ":" }
-            var value = line.dropFirst(field.count + 1)
-            if value.hasPrefix(" ") { value = value.dropFirst() }
-            switch field {
-            case "id": id = Int64(value)
-            case "event": name = String(value)
-            case "data": data.append(value)
-            default: break
-            }
-        }
-        guard name == "payment", !data.isEmpty else { return nil }
-        return EventStreamReader.Event(id: id, data: data.joined(separator: "\n"))
     }
 }

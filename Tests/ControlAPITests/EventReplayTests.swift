@@ -1,5 +1,6 @@
 import ControlAPI
 import PaymentCore
+import ServerSentEvents
 import Testing
 import VippsSimulator
 

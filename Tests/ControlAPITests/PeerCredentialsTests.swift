@@ -12,7 +12,7 @@ import VippsSimulator
             _ = try await daemon.client.post("/v1/payments/till7-000600/cancel")
 
             // This test process is the till: AsyncHTTPClient connects from here.
-            let requests = daemon.logs.all.filter { $0.metadata["message_id"] == LogEvent.tillRequest.messageID }
+            let requests = daemon.logs.all.filter { $0.metadata["message_id"] == JournalEvent.tillRequest.messageID }
             #expect(requests.count == 2)
             for entry in requests {
                 #expect(entry.metadata["caller.uid"] == "\(getuid())")

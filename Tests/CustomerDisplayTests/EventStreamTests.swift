@@ -3,6 +3,7 @@ import CustomerDisplay
 import Foundation
 import NIOCore
 import NIOHTTP1
+import ServerSentEvents
 import Testing
 
 /// `/events`: framing, replay on connect, keep-alives, shutdown, and a stuck page that must not hold anyone up.
@@ -29,7 +30,7 @@ struct EventStreamTests {
 
             var frames = client.frames.makeAsyncIterator()
             let retry = try #require(try await frames.next())
-            #expect(retry == EventFrame(retry: "1000"))
+            #expect(retry == ServerSentEvent(retry: 1000))
 
             let replay = try #require(try await frames.next())
             #expect(replay.event == "screen")
@@ -84,7 +85,7 @@ struct EventStreamTests {
             _ = try await frames.next()  // retry
             _ = try await frames.next()  // the idle screen
             let keepAlive = try #require(try await frames.next())
-            #expect(keepAlive == EventFrame(comments: ["keep-alive"]))
+            #expect(keepAlive == ServerSentEvent(comments: ["keep-alive"]))
         }
     }
 

@@ -4,10 +4,10 @@ import TestSupport
 import Testing
 
 /// The journal message catalog, loaded by journalctl itself into a scratch root, against the MESSAGE_IDs the code
-/// logs (`LogEvent`).
+/// logs (`JournalEvent`).
 @Suite(.timeLimit(.minutes(1)))
 struct CatalogTests {
-    static let codeIDs = Set(LogEvent.allCases.map(\.messageID))
+    static let codeIDs = Set(JournalEvent.allCases.map(\.messageID))
 
     /// A root whose catalog database holds only qrpayd's catalog.
     static func loadedRoot() async throws -> TemporaryDirectory {
@@ -37,8 +37,8 @@ struct CatalogTests {
         }
     }
 
-    @Test(arguments: LogEvent.allCases)
-    func entryExplainsWhatHappenedAndWhatToCheck(event: LogEvent) async throws {
+    @Test(arguments: JournalEvent.allCases)
+    func entryExplainsWhatHappenedAndWhatToCheck(event: JournalEvent) async throws {
         let root = try await Self.loadedRoot()
         let dump = try await StagingRoot.run("journalctl", ["--root=\(root.path)", "--dump-catalog", event.messageID])
         let lines = dump.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

@@ -27,7 +27,7 @@ struct InstallTests {
         #expect(service.value("Unit", "Documentation") == "file://\(readme)")
         #expect(FileManager.default.fileExists(atPath: root.file("\(prefix)/lib/systemd/system/qrpayd.socket").path))
         let catalog = try CatalogFile(contentsOf: root.file("/usr/lib/systemd/catalog/qrpayd.catalog"))
-        #expect(catalog.entries.count == LogEvent.allCases.count)
+        #expect(catalog.entries.count == JournalEvent.allCases.count)
         for entry in catalog.entries.values {
             #expect(entry.headers["Support"] == "file://\(readme)", "\(entry.messageID)")
         }

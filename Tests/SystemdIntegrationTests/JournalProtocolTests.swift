@@ -65,14 +65,14 @@ struct JournalProtocolTests {
                 _ = try await daemon.expect("the scanned entry") {
                     await journal.datagrams.first {
                         String(decoding: $0, as: UTF8.self)
-                            .contains("MESSAGE_ID=\(PaymentCore.LogEvent.paymentScanned.messageID)")
+                            .contains("MESSAGE_ID=\(JournalEvent.paymentScanned.messageID)")
                     }
                 }
                 try await harness.simulator.approve(orderId: "sdtest-journal-1")
                 _ = try await daemon.expect("the captured entry") {
                     await journal.datagrams.first {
                         String(decoding: $0, as: UTF8.self).contains(
-                            "MESSAGE_ID=\(PaymentCore.LogEvent.paymentCaptured.messageID)"
+                            "MESSAGE_ID=\(JournalEvent.paymentCaptured.messageID)"
                         )
                     }
                 }
@@ -91,16 +91,16 @@ struct JournalProtocolTests {
                     identifier: "qrpayd"
                 )
                 let started = try #require(
-                    entries.first { $0["MESSAGE_ID"] == PaymentCore.LogEvent.daemonStarted.messageID }
+                    entries.first { $0["MESSAGE_ID"] == JournalEvent.daemonStarted.messageID }
                 )
                 #expect(started["PRIORITY"] == "5")
                 #expect(started["VIPPS_MSN"] == VippsSimulatorConfiguration.demoSalesUnit.msn)
                 #expect(started["STATE_DIRECTORY"] == setup.stateDirectory)
                 let recovered = try #require(
-                    entries.first { $0["MESSAGE_ID"] == PaymentCore.LogEvent.recoveryFinished.messageID }
+                    entries.first { $0["MESSAGE_ID"] == JournalEvent.recoveryFinished.messageID }
                 )
                 #expect(recovered["RECOVERY_OPEN_PAYMENTS"] == "0")
-                #expect(entries.contains { $0["MESSAGE_ID"] == PaymentCore.LogEvent.daemonStopping.messageID })
+                #expect(entries.contains { $0["MESSAGE_ID"] == JournalEvent.daemonStopping.messageID })
                 try JournalExpectations.common(entries, identifier: "qrpayd")
             }
         }
@@ -134,12 +134,12 @@ struct JournalProtocolTests {
                 try await harness.simulator.open(orderId: payment.orderId)
                 _ = await journal.datagrams.first {
                     String(decoding: $0, as: UTF8.self)
-                        .contains("MESSAGE_ID=\(PaymentCore.LogEvent.paymentScanned.messageID)")
+                        .contains("MESSAGE_ID=\(JournalEvent.paymentScanned.messageID)")
                 }
                 try await harness.simulator.approve(orderId: payment.orderId)
                 _ = await journal.datagrams.first {
                     String(decoding: $0, as: UTF8.self).contains(
-                        "MESSAGE_ID=\(PaymentCore.LogEvent.paymentCaptured.messageID)"
+                        "MESSAGE_ID=\(JournalEvent.paymentCaptured.messageID)"
                     )
                 }
                 group.cancelAll()
@@ -161,7 +161,7 @@ struct JournalProtocolTests {
 
 /// What every payment's journal entries must look like, whoever wrote them.
 enum JournalExpectations {
-    static let codeIDs = Set(PaymentCore.LogEvent.allCases.map(\.messageID))
+    static let codeIDs = Set(JournalEvent.allCases.map(\.messageID))
 
     /// The payment's own entries: a MESSAGE_ID per step, in order, each with the payment's fields.
     static func payment(
@@ -172,7 +172,7 @@ enum JournalExpectations {
         identifier: String
     ) throws {
         let mine = entries.filter { $0["PAYMENT_REFERENCE"] == reference }
-        let steps: [(PaymentCore.LogEvent, state: String?)] = [
+        let steps: [(JournalEvent, state: String?)] = [
             (.tillRequest, nil), (.paymentCreated, "awaiting-scan"), (.paymentScanned, "scanned"),
             (.paymentAuthorized, "authorized"), (.paymentCaptured, "captured"),
         ]
@@ -195,9 +195,9 @@ enum JournalExpectations {
             #expect(entry["VIPPS_ORDER_ID"] == orderId, "\(entry)")
             #expect(entry["MESSAGE_ID"].map(Self.codeIDs.contains) == true, "\(entry)")
         }
-        let captured = try #require(mine.first { $0["MESSAGE_ID"] == PaymentCore.LogEvent.paymentCaptured.messageID })
+        let captured = try #require(mine.first { $0["MESSAGE_ID"] == JournalEvent.paymentCaptured.messageID })
         #expect(captured["PAYMENT_CAPTURED_AMOUNT"] == String(amount))
-        let request = try #require(mine.first { $0["MESSAGE_ID"] == PaymentCore.LogEvent.tillRequest.messageID })
+        let request = try #require(mine.first { $0["MESSAGE_ID"] == JournalEvent.tillRequest.messageID })
         #expect(request["CALLER_UID"] != nil)
     }
 
@@ -213,7 +213,7 @@ enum JournalExpectations {
             #expect(entry["SYSLOG_IDENTIFIER"] == identifier)
             #expect(entry["CODE_FILE"] != nil && entry["CODE_LINE"] != nil)
             if let id = entry["MESSAGE_ID"] {
-                #expect(Self.codeIDs.contains(id), "MESSAGE_ID \(id) is not a PaymentCore.LogEvent")
+                #expect(Self.codeIDs.contains(id), "MESSAGE_ID \(id) is not a JournalEvent")
                 let fields = catalog.entries[id]?.substitutedFields ?? []
                 let missing = fields.subtracting(entry.names)
                 #expect(missing.isEmpty, "catalog entry \(id) uses \(missing), which this entry lacks: \(entry)")

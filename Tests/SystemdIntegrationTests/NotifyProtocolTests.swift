@@ -184,7 +184,7 @@ struct NotifyProtocolTests {
                 #expect(termination == .exited(65), "\(daemon.standardError)")
                 #expect(notify.texts.contains("STATUS=Opening the payment database"))
                 #expect(!notify.texts.contains { $0.contains("READY=1") }, "\(notify.texts)")
-                #expect(daemon.standardError.contains("message_id=\(PaymentCore.LogEvent.storeRefused.messageID)"))
+                #expect(daemon.standardError.contains("message_id=\(JournalEvent.storeRefused.messageID)"))
                 #expect(!FileManager.default.fileExists(atPath: setup.controlSocket))
             }
         }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import ServerSentEvents
 
 /// The till's event stream (`GET /v1/events`), read the way a till reads it.
 extension TillClient {
@@ -36,25 +37,10 @@ extension TillClient {
         let response = try await (client ?? self.httpClient).execute(request, timeout: .hours(12))
         guard response.status == .ok else { throw EventStreamEnded(waitingFor: "it opened (\(response.status))") }
         await opened()
-        var pending = ""
-        var event = Event(id: nil, data: "")
-        var hasData = false
-        for try await chunk in response.body {
-            pending += String(buffer: chunk)
-            while let newline = pending.firstIndex(of: "\n") {
-                let line = pending[..<newline]
-                pending = String(pending[pending.index(after: newline)...])
-                if line.isEmpty {
-                    if hasData, !(await handle(event)) { return }
-                    event = Event(id: nil, data: "")
-                    hasData = false
-                } else if line.hasPrefix("id:") {
-                    event.id = line.dropFirst(3).trimmingCharacters(in: .whitespaces)
-                } else if line.hasPrefix("data:") {
-                    event.data += (hasData ? "\n" : "") + line.dropFirst(5).drop { $0 == " " }
-                    hasData = true
-                }
-            }
+        var events = ServerSentEventReader(response.body)
+        while let event = try await events.next() {
+            guard let data = event.data else { continue }
+            if !(await handle(Event(id: event.id, data: data))) { return }
         }
     }
 

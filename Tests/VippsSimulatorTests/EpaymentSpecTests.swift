@@ -167,8 +167,8 @@ struct EpaymentSpecTests {
         let file = directory.file("answers.json")
         try answersFile.write(to: file)
         let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures/vipps-spec")
-        // The virtual environment .ci/run makes (README, Set-up), else the python3 on PATH.
-        let venv = packageRoot.appendingPathComponent(".build/pyvenv/bin/python3").path
+        // The virtual environment Tests/openapi/setup.sh makes (README, "Two commands"), else the python3 on PATH.
+        let venv = packageRoot.appendingPathComponent(".build/openapi-venv/bin/python3").path
         let python = FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
         let result = try ExternalTool.run(
             python,

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONValues
 import NIOCore
 import Testing
 

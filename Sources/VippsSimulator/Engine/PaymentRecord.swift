@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 struct PaymentKey: Hashable, Sendable {
     var msn: String

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 extension SimulatorEngine {
     /// `POST /accesstoken/get`: no body, credentials in headers, every value in the answer a string.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// The ePayment API v1: create, get, events, capture, refund, cancel and the test environment's force approve, on
 /// the same payments, customer and clock as eCom. Payments eCom created are readable and modifiable here (as at

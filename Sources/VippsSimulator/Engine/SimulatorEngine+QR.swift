@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// The QR API's one-time payment QR (`POST /qr/v1`) and the images it links to.
 extension SimulatorEngine {

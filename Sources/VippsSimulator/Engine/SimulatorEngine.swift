@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// All of the simulated Vipps' state in one actor: credentials and tokens, payments, the request log and the
 /// clock. Every method runs to completion without suspending, so each request sees and leaves a consistent

@@ -1,4 +1,5 @@
 import Hummingbird
+import JSONValues
 import Logging
 import NIOCore
 

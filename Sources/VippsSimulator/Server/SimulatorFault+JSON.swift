@@ -1,3 +1,5 @@
+import JSONValues
+
 /// Why a fault posted to `/_sim/faults` could not be understood.
 struct FaultDescriptionError: Error, Sendable {
     var message: String

@@ -1,3 +1,5 @@
+import JSONValues
+
 /// The body shared by capture, cancel and refund:
 /// `{"merchantInfo": {"merchantSerialNumber"}, "transaction": {"amount"?, "transactionText"}}`.
 struct ActionCommand: Sendable {

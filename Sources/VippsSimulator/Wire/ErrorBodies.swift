@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// The error shapes the Vipps stack answers with. eCom's own errors are an array of
 /// errorGroup/errorCode/errorMessage; the Azure gateway in front of it uses two other shapes; the QR API

@@ -1,3 +1,5 @@
+import JSONValues
+
 /// `POST /ecomm/v2/payments`, checked the way the real API checks it: type mismatches fail deserialisation
 /// with a bare 500, field rules give `InvalidRequest` errors named after the field, business rules give
 /// their own groups and codes.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 
 /// What the engine needs to know about one HTTP request, free of any server framework type.
 struct VippsRequest: Sendable {

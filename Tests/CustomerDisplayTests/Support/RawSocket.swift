@@ -1,4 +1,6 @@
+import CustomerDisplay
 import Foundation
+import ServerSentEvents
 
 #if canImport(Glibc)
     import Glibc
@@ -65,7 +67,7 @@ final class RawSocket: Sendable {
     }
 
     private func readScreensBlocking(until last: Int) throws -> [Int] {
-        var text = ""
+        var events = ServerSentEventParser()
         var amounts: [Int] = []
         var chunk = [UInt8](repeating: 0, count: 256 * 1024)
         while amounts.last != last {
@@ -73,14 +75,11 @@ final class RawSocket: Sendable {
             guard count > 0 else {
                 throw SocketError(description: "the stream ended before amount \(last)")
             }
-            text += String(decoding: chunk[0..<count], as: UTF8.self)
-            while let range = text.range(of: #""amount":"#) {
-                let digits = text[range.upperBound...].prefix { $0.isNumber }
-                guard digits.endIndex < text.endIndex else { break }
-                if let amount = Int(digits) {
-                    amounts.append(amount)
-                }
-                text.removeSubrange(..<digits.endIndex)
+            // The answer's head and the chunked encoding's size lines (each event is one chunk) are lines of no event.
+            events.append(chunk[0..<count])
+            while let event = events.next() {
+                guard event.event == "screen" else { continue }
+                if let amount = try event.screen().amount { amounts.append(amount) }
             }
         }
         return amounts

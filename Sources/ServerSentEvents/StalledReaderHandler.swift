@@ -1,31 +1,32 @@
 import NIOCore
 
-/// Closes a connection whose till has stopped reading its answers.
+/// Closes a connection whose client has stopped reading its answers.
 ///
-/// Hummingbird's idle timeout does not run while an answer is being written, so a till that sends requests and never
+/// Hummingbird's idle timeout does not run while an answer is being written, so a client that sends requests and never
 /// reads the answers (a hung process, a bug) would otherwise keep its connection, and the answers queued for it, for as
 /// long as it lives. The handler counts the writes that have not reached the socket yet; once some have been waiting
 /// for `timeout` without any of them completing, the connection is closed: the writes in progress fail and
-/// everything they hold is freed. A till that reads, however slowly, lets writes complete and restarts the clock.
+/// everything they hold is freed. A client that reads, however slowly, lets writes complete and restarts the clock.
 ///
 /// Counting writes rather than watching writability also catches an answer that is stuck with only a few bytes left
 /// (below any write-buffer water mark), which a loaded machine produced now and then.
 ///
-/// It sits first in the pipeline; the bytes pass through untouched.
-final class StalledReaderHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundIn = NIOAny
+/// It may sit anywhere in the pipeline (counting bytes or HTTP parts comes to the same); what it sees passes through
+/// untouched.
+public final class StalledReaderHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = NIOAny
+    public typealias OutboundIn = NIOAny
 
     private let timeout: TimeAmount
     private var closing: Scheduled<Void>?
     /// Writes passed on and not yet completed (written to the socket, or failed).
     private var outstanding = 0
 
-    init(timeout: TimeAmount) {
+    public init(timeout: TimeAmount) {
         self.timeout = timeout
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let promise = promise ?? context.eventLoop.makePromise(of: Void.self)
         self.outstanding += 1
         promise.futureResult.assumeIsolated().whenComplete { _ in
@@ -37,18 +38,18 @@ final class StalledReaderHandler: ChannelDuplexHandler, RemovableChannelHandler 
         context.write(data, promise: promise)
     }
 
-    func flush(context: ChannelHandlerContext) {
+    public func flush(context: ChannelHandlerContext) {
         context.flush()
         // Writes the socket took at once have completed by now; what is left waits for the reader.
         self.watch(context)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         self.cancel()
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    public func handlerRemoved(context: ChannelHandlerContext) {
         self.cancel()
     }
 

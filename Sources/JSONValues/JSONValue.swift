@@ -1,11 +1,16 @@
 import Foundation
 
-/// A JSON document exactly as it travelled, so the simulator can tell what the client really sent: a string
-/// MSN from a number, an integer amount from `100.5`, `fallBack` from `fallback`.
-enum JSONValue: Sendable, Hashable {
+/// Any JSON document, exactly as it travelled and read without a schema.
+///
+/// The control API reads a till's body with it so its checks can name the field that is wrong (a `Decodable` struct
+/// stops at the first problem with an error meant for programmers, and silently accepts unknown fields); the Vipps
+/// simulator reads what a client really sent (a string MSN from a number, an integer amount from `100.5`, `fallBack`
+/// from `fallback`) and builds its answers with it.
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case integer(Int)
+    /// A number with a fraction, an exponent or outside `Int`'s range.
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -13,43 +18,55 @@ enum JSONValue: Sendable, Hashable {
 }
 
 extension JSONValue {
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members[key]
     }
 
-    var stringValue: String? {
+    public var stringValue: String? {
         guard case .string(let value) = self else { return nil }
         return value
     }
 
-    var integerValue: Int? {
+    public var integerValue: Int? {
         guard case .integer(let value) = self else { return nil }
         return value
     }
 
-    var boolValue: Bool? {
+    public var boolValue: Bool? {
         guard case .bool(let value) = self else { return nil }
         return value
     }
 
-    var objectValue: [String: JSONValue]? {
+    public var objectValue: [String: JSONValue]? {
         guard case .object(let members) = self else { return nil }
         return members
     }
 
-    var isNull: Bool { self == .null }
+    public var isNull: Bool { self == .null }
 
-    /// A copy with `key` set; used to sprinkle unknown fields into answers.
-    func setting(_ key: String, to value: JSONValue) -> JSONValue {
+    /// A copy with `key` set (nothing changes unless this is an object).
+    public func setting(_ key: String, to value: JSONValue) -> JSONValue {
         guard case .object(var members) = self else { return self }
         members[key] = value
         return .object(members)
     }
+
+    /// What a client would call the type, for error details ("must be a string, not a number").
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .integer, .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
 }
 
 extension JSONValue: Codable {
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -68,7 +85,7 @@ extension JSONValue: Codable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -83,13 +100,14 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Parses a request body; `nil` when it is not JSON at all.
-    static func parse(_ data: Data) -> JSONValue? {
+    /// Parses a body; `nil` when it is not JSON at all.
+    public static func parse(_ data: Data) -> JSONValue? {
         try? JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    /// Compact, key-sorted bytes with unescaped slashes, so URLs in answers read the way Vipps writes them.
-    func serialized() -> Data {
+    /// Compact, key-sorted bytes with unescaped slashes, so URLs read the way Vipps writes them. The only value JSON
+    /// cannot hold, a non-finite number, comes out as `null`.
+    public func serialized() -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)) ?? Data("null".utf8)
@@ -99,12 +117,12 @@ extension JSONValue {
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
-    init(stringLiteral value: String) { self = .string(value) }
-    init(integerLiteral value: Int) { self = .integer(value) }
-    init(booleanLiteral value: Bool) { self = .bool(value) }
-    init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    init(nilLiteral: ()) { self = .null }
-    init(dictionaryLiteral elements: (String, JSONValue)...) {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .integer(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(nilLiteral: ()) { self = .null }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }

@@ -1,6 +1,6 @@
 /// The kinds of journal entries qrpayd writes, each with a `MESSAGE_ID` that the journal catalog
 /// (`systemd/qrpayd.catalog`) explains, so `journalctl -x -u qrpayd` tells the operator what happened and what to do.
-public enum LogEvent: String, Sendable, CaseIterable {
+public enum JournalEvent: String, Sendable, CaseIterable {
     case paymentCreated = "2f38fcf5f6f447608549f047ad74ac55"
     case paymentScanned = "4709f92eb8f846c1b29bf12f2f4c4477"
     case paymentAuthorized = "4dc68d39a95146b5a0eed2442975cd41"
