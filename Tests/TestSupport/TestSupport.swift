@@ -24,7 +24,29 @@ public enum ExternalTool {
         throw NotFound(name: name)
     }
 
-    /// Runs `name` with `arguments` to completion and returns what it printed.
+    /// Runs `name` with `arguments` to completion and returns what it printed, waiting without holding one of the
+    /// few threads Swift concurrency has (on a 2-core machine, two blocked waits stall every other test): for tools
+    /// that take a while.
+    public static func launch(_ name: String, _ arguments: [String], input: Data? = nil) async throws -> Result {
+        let executable = name.hasPrefix("/") ? name : try self.find(name).path
+        let child = try SpawnedProcess(
+            executable,
+            arguments,
+            environment: ProcessInfo.processInfo.environment,
+            standardInput: input.map { .data($0) } ?? .null,
+            standardOutput: .collected,
+            standardError: .collected
+        )
+        let termination = await child.waitForExit()
+        return Result(
+            status: termination?.status ?? -1,
+            standardOutput: await child.output(),
+            standardError: String(decoding: await child.errorOutput(), as: UTF8.self)
+        )
+    }
+
+    /// Runs `name` with `arguments` to completion and returns what it printed, blocking the calling thread: only for
+    /// quick tools (zbarimg on one picture); use ``launch(_:_:input:)`` for anything slower.
     public static func run(_ name: String, _ arguments: [String], input: Data? = nil) throws -> Result {
         let executable = name.hasPrefix("/") ? name : try self.find(name).path
         let child = try SpawnedProcess(

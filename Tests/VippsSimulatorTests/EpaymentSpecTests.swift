@@ -170,7 +170,7 @@ struct EpaymentSpecTests {
         // The virtual environment Tests/openapi/setup.sh makes (README, "Two commands"), else the python3 on PATH.
         let venv = packageRoot.appendingPathComponent(".build/openapi-venv/bin/python3").path
         let python = FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
-        let result = try ExternalTool.run(
+        let result = try await ExternalTool.launch(
             python,
             [
                 fixtures.appendingPathComponent("validate-answers.py").path,
