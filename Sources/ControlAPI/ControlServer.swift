@@ -29,8 +29,9 @@ public struct ControlServer: Service {
     public var idleTimeout: Duration = .seconds(30)
     /// How often an idle `/v1/events` stream carries a keep-alive comment.
     public var keepAliveInterval: Duration = .seconds(15)
-    /// The Prometheus text for `GET /metrics` (the daemon's registry); empty unless set.
-    public var metrics: @Sendable () async -> String = { "" }
+    /// The Prometheus text for `GET /metrics` (the daemon's registry); a comment alone (valid, empty exposition)
+    /// unless set.
+    public var metrics: @Sendable () async -> String = { "# No metrics registry is attached to this server.\n" }
 
     private let listener: Listener
     private let engine: PaymentEngine

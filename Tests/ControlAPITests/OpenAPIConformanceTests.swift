@@ -51,11 +51,14 @@ struct OpenAPIConformanceTests {
             return log.exchanges
         }
         let covered = Set(exchanges.map { "\($0.operationID) \($0.status / 100 == 2 ? "success" : "problem")" })
-        for route in ControlRoute.all where route.operationID != "getHealth" && route.operationID != "getOpenAPI" {
+        // Health, the document and the metrics have no problem answers.
+        let answerOnly: Set = ["getHealth", "getOpenAPI", "getMetrics"]
+        for route in ControlRoute.all where !answerOnly.contains(route.operationID) {
             #expect(covered.contains("\(route.operationID) success"), "no success answer of \(route.operationID)")
             #expect(covered.contains("\(route.operationID) problem"), "no problem answer of \(route.operationID)")
         }
         #expect(covered.contains("getHealth success") && covered.contains("getOpenAPI success"))
+        #expect(covered.contains("getMetrics success"))
 
         let directory = try TemporaryDirectory(prefix: "qrpayd-openapi")
         let file = directory.file("exchanges.jsonl")
@@ -92,6 +95,7 @@ struct OpenAPIConformanceTests {
     static func exercise(_ daemon: ControlHarness, _ log: inout ExchangeLog) async throws {
         try await log.send("getHealth", .GET, "/v1/health", expect: 200)
         try await log.send("getOpenAPI", .GET, "/v1/openapi.json", expect: 200)
+        try await log.send("getMetrics", .GET, "/metrics", expect: 200)
         try await log.send("listPayments", .GET, "/v1/payments", expect: 200)
         try await log.send("listPayments", .GET, "/v1/payments?limit=0", expect: 400, conforming: false)
         try await log.send(
