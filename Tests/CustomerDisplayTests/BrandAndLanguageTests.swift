@@ -85,7 +85,8 @@ extension ChromiumTests {
                             try await page.screenshot(),
                             as: "epayment-\(c.description)-qr-1280x800.png"
                         )
-                        #expect(try decodeQRCode(in: qrFile) == payment.qrText)
+                        let decoded = try await decodeQRCode(in: qrFile)
+                        #expect(decoded == payment.qrText)
                         let qrText = try await page.visibleText()
                         for word in c.qrWords + [c.amount] {
                             #expect(qrText.contains(word), "\(word) not in \(qrText)")

@@ -36,7 +36,8 @@ extension ChromiumTests {
                             try await page.screenshot(),
                             as: "daemon-qr-1280x800.png"
                         )
-                        #expect(try decodeQRCode(in: qrFile) == payment.qrText)
+                        let decoded = try await decodeQRCode(in: qrFile)
+                        #expect(decoded == payment.qrText)
                         let qrText = try await page.visibleText()
                         #expect(qrText.contains("kr 129,00"))
                         #expect(qrText.contains("Kaffe og bolle"))

@@ -161,8 +161,8 @@ extension BrowserPage {
 }
 
 /// Decodes the QR code in a screenshot with zbarimg.
-func decodeQRCode(in screenshot: URL) throws -> String {
-    let result = try ExternalTool.run(
+func decodeQRCode(in screenshot: URL) async throws -> String {
+    let result = try await ExternalTool.launch(
         "zbarimg",
         ["-q", "--raw", "-Sdisable", "-Sqrcode.enable", screenshot.path]
     )

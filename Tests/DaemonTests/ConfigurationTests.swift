@@ -131,12 +131,12 @@ import VippsAPI
         #expect(try await Self.load(settings, environment: [:]).credentials.clientSecret == "value")
     }
 
-    @Test func theRealBinaryExitsWith78OnABadSetting() throws {
+    @Test func theRealBinaryExitsWith78OnABadSetting() async throws {
         let directory = try TemporaryDirectory()
         let file = directory.file("qrpayd.json")
         try #"{"vipps": {"clientId": "2f7c1a6e-8d3b-4c55-9b61-0f4c2e7d9a10", "merchantSerialNumber": "12"}}"#
             .write(to: file, atomically: true, encoding: .utf8)
-        let result = try ExternalTool.run(productPath("qrpayd"), ["--config", file.path, "--check-config"])
+        let result = try await ExternalTool.launch(productPath("qrpayd"), ["--config", file.path, "--check-config"])
         #expect(result.status == 78)
         #expect(result.standardError.contains("vipps.merchantSerialNumber"))
     }

@@ -37,7 +37,8 @@ struct EpaymentFlowTests {
             let png = try #require(await h.engine.qrImage(reference: "ep-1"))
             let file = h.directory.file("qr.png")
             try Data(png).write(to: file)
-            #expect(try decodeQRCodes(pngAt: file) == [qrText])
+            let decoded = try await decodeQRCodes(pngAt: file)
+            #expect(decoded == [qrText])
 
             // ePayment has no "opened" signal: the screen keeps the QR code until the approval.
             try await h.simulator.open(orderId: payment.orderId)

@@ -26,7 +26,8 @@ struct PaymentFlowTests {
             let png = try #require(await h.engine.qrImage(reference: "flow-1"))
             let file = h.directory.file("qr.png")
             try Data(png).write(to: file)
-            #expect(try decodeQRCodes(pngAt: file) == [qrText])
+            let decoded = try await decodeQRCodes(pngAt: file)
+            #expect(decoded == [qrText])
 
             try await h.simulator.open(orderId: payment.orderId)
             #expect(await events.next("flow-1", .scanned) != nil)

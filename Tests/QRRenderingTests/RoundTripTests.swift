@@ -13,22 +13,22 @@ import Testing
         + "OiJodHRwczovL2FwaXRlc3QudmlwcHMubm8iLCJleHAiOjE3MzE1NzY0MDB9.c2lnbmF0dXJl"
 
     @Test(arguments: ErrorCorrection.allCases)
-    func shortVippsURLRoundTrips(level: ErrorCorrection) throws {
-        try self.expectRoundTrip(Self.shortURL, options: QRRenderOptions(errorCorrection: level))
+    func shortVippsURLRoundTrips(level: ErrorCorrection) async throws {
+        try await self.expectRoundTrip(Self.shortURL, options: QRRenderOptions(errorCorrection: level))
     }
 
     @Test(arguments: ErrorCorrection.allCases)
-    func longEComURLRoundTrips(level: ErrorCorrection) throws {
+    func longEComURLRoundTrips(level: ErrorCorrection) async throws {
         #expect(Self.longURL.utf8.count > 240)
-        try self.expectRoundTrip(Self.longURL, options: QRRenderOptions(errorCorrection: level))
+        try await self.expectRoundTrip(Self.longURL, options: QRRenderOptions(errorCorrection: level))
     }
 
     @Test(arguments: ["Kaffe og bolle: 129,00 kr ☕ — blåbær, ærfugl, øl", "日本語のテキスト", "0123456789", "ABC-123 $%*+./:"])
-    func otherTextRoundTrips(text: String) throws {
-        try self.expectRoundTrip(text, options: QRRenderOptions())
+    func otherTextRoundTrips(text: String) async throws {
+        try await self.expectRoundTrip(text, options: QRRenderOptions())
     }
 
-    @Test func colouredCodeRoundTripsAsPaletteImage() throws {
+    @Test func colouredCodeRoundTripsAsPaletteImage() async throws {
         let options = QRRenderOptions(
             foreground: RGBColor(red: 0x1A, green: 0x1A, blue: 0x4D),
             background: RGBColor(red: 0xFF, green: 0xF5, blue: 0xE6)
@@ -37,24 +37,24 @@ import Testing
         let header = try PNGHeader(image.png)
         #expect(header.colorType == 3)  // palette
         #expect(header.bitDepth == 1)
-        try self.expectRoundTrip(Self.shortURL, options: options)
+        try await self.expectRoundTrip(Self.shortURL, options: options)
     }
 
-    @Test func targetWidthPicksTheLargestWholeModuleSize() throws {
+    @Test func targetWidthPicksTheLargestWholeModuleSize() async throws {
         let image = try QRRenderer.render(Self.shortURL, options: QRRenderOptions(size: .targetWidth(600)))
         let side = image.code.width + 2 * 4
         #expect(image.moduleSize == 600 / side)
         #expect(image.pixelWidth <= 600)
         #expect(try PNGHeader(image.png).width == image.pixelWidth)
-        try self.expectRoundTrip(Self.shortURL, options: QRRenderOptions(size: .targetWidth(600)))
+        try await self.expectRoundTrip(Self.shortURL, options: QRRenderOptions(size: .targetWidth(600)))
     }
 
-    private func expectRoundTrip(_ text: String, options: QRRenderOptions) throws {
+    private func expectRoundTrip(_ text: String, options: QRRenderOptions) async throws {
         let image = try QRRenderer.render(text, options: options)
         let directory = try TemporaryDirectory()
         let file = directory.file("code.png")
         try Data(image.png).write(to: file)
-        let decoded = try decodeQRCodes(pngAt: file)
+        let decoded = try await decodeQRCodes(pngAt: file)
         #expect(decoded == [text], "zbarimg read \(decoded) from a version \(image.code.version) code")
     }
 }

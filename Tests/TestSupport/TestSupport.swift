@@ -45,8 +45,8 @@ public enum ExternalTool {
         )
     }
 
-    /// Runs `name` with `arguments` to completion and returns what it printed, blocking the calling thread: only for
-    /// quick tools (zbarimg on one picture); use ``launch(_:_:input:)`` for anything slower.
+    /// Runs `name` with `arguments` to completion and returns what it printed, blocking the calling thread: only where
+    /// no task can wait (a static initialiser) or on a thread of its own; tests use ``launch(_:_:input:)``.
     public static func run(_ name: String, _ arguments: [String], input: Data? = nil) throws -> Result {
         let executable = name.hasPrefix("/") ? name : try self.find(name).path
         let child = try SpawnedProcess(
@@ -87,8 +87,8 @@ public let packageRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// Decodes every QR code in a PNG file with zbarimg and returns the texts.
-public func decodeQRCodes(pngAt url: URL) throws -> [String] {
-    let result = try ExternalTool.run("zbarimg", ["--quiet", "--raw", "-Sbinary", url.path])
+public func decodeQRCodes(pngAt url: URL) async throws -> [String] {
+    let result = try await ExternalTool.launch("zbarimg", ["--quiet", "--raw", "-Sbinary", url.path])
     guard result.status == 0 else { return [] }
     // With -Sbinary zbar hands back the exact bytes; one symbol per line (a trailing newline is added).
     var text = result.output
