@@ -167,6 +167,8 @@ extension PaymentEngine {
         let deadline = ContinuousClock.now.advanced(by: self.configuration.creationTimeout)
         var delay = Duration.milliseconds(500)
         var attempts = 0
+        /// What Vipps answered last, to explain a creation the limits then stopped.
+        var lastError: VippsError?
         var createdMaybe = false
         var url = record.paymentURL
         while url == nil {
@@ -197,7 +199,7 @@ extension PaymentEngine {
                         return try await self.fail(
                             record,
                             intent: intent,
-                            error: nil,
+                            error: lastError,
                             detail:
                                 "Vipps' limit of two payment creations a minute for this orderId did not allow "
                                 + "another attempt in time; nothing was created. Start a new payment."
@@ -208,6 +210,7 @@ extension PaymentEngine {
                 case .vipps(let error):
                     vippsError = error
                 }
+                lastError = vippsError
                 attempts += 1
                 let lost = "Vipps did not confirm the payment in time; it is being cancelled at Vipps."
                 switch vippsError.disposition {
@@ -339,7 +342,10 @@ extension PaymentEngine {
             ?? PaymentError(
                 type: PaymentProblem.Slug.vippsUnavailable.urn,
                 code: "rate-limited",
-                title: "Vipps asked qrpayd to wait"
+                title: "Vipps asked qrpayd to wait",
+                hint:
+                    "Vipps limits how often a payment may be created for one orderId and may ask callers to wait "
+                    + "(Retry-After). Nothing was created; start a new payment with a new reference."
             )
         if let detail { paymentError.detail = detail }
         if let error, !mayExist { self.logVippsRejection(error, record.payment) }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Logging
 import Metrics
+import NIOCore
 import ServiceLifecycle
 import VippsAPI
 import VippsSimulator
@@ -50,10 +51,12 @@ public struct SimulatorHarness: Sendable {
         simulatorLogger.logLevel = .warning
         let simulator = VippsSimulator(configuration: configuration, logger: simulatorLogger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: VippsClient.httpClientConfiguration()
-        )
+        // Vipps' connection settings, with more patience for reading: the whole suite starts hundreds of tests at once
+        // on a 2-core CI machine, and the first answers can take longer than the daemon's 8 s. Each request's own
+        // deadline (`requestTimeout`, which timeout tests set) still applies.
+        var clientConfiguration = VippsClient.httpClientConfiguration()
+        clientConfiguration.timeout = .init(connect: .seconds(3), read: .seconds(30))
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         // A ServiceGroup so the simulator stops gracefully (cancelling it makes Hummingbird log errors).
         let group = ServiceGroup(
             configuration: .init(
