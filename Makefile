@@ -53,8 +53,8 @@ SUBSTITUTE = sed \
 	-e 's|file:///usr/share/doc/qrpayd/|file://$(DOCDIR)/|g' \
 	-e 's|/usr/local/share/qrpayd/|$(DATADIR)/|g'
 
-# The version is written once, in Sources/QRPayDaemon/Version.swift; the package's is that plus DEB_REVISION.
-VERSION := $(shell sed -n 's/^ *public static let version = "\(.*\)"$$/\1/p' Sources/QRPayDaemon/Version.swift)
+# The version is written once, in Sources/QRPayConfiguration/Version.swift; the package's is that plus DEB_REVISION.
+VERSION := $(shell sed -n 's/^ *public static let version = "\(.*\)"$$/\1/p' Sources/QRPayConfiguration/Version.swift)
 DEB_REVISION ?= 1
 DEB_VERSION = $(VERSION)-$(DEB_REVISION)
 DEB_OUTDIR ?= $(CURDIR)/dist
@@ -154,7 +154,7 @@ version:
 # debian/changelog is written here from VERSION (it is not kept in git: the version lives in one place). The date is
 # the last commit's, so two builds of one commit make the same package. No fakeroot: debian/rules needs no root.
 deb:
-	@test -n "$(VERSION)" || { echo "no version in Sources/QRPayDaemon/Version.swift" >&2; exit 1; }
+	@test -n "$(VERSION)" || { echo "no version in Sources/QRPayConfiguration/Version.swift" >&2; exit 1; }
 	mkdir -p "$(DEB_OUTDIR)"
 	{ echo "qrpayd ($(DEB_VERSION)) bookworm; urgency=medium"; echo; \
 	  echo "  * Built from $$(git describe --always --dirty 2>/dev/null || echo 'a source tree without git')."; \

@@ -85,11 +85,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: The settings qrpayd and qrpayctl share (Vipps, secrets, the service) and the reader every module's
+        // settings go through
+        .target(
+            name: "QRPayConfiguration",
+            dependencies: [
+                "VippsAPI", "SystemdSupport",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The payment engine
         .target(
             name: "PaymentCore",
             dependencies: [
-                "VippsAPI", "QRRendering",
+                "VippsAPI", "QRRendering", "QRPayConfiguration",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,7 +114,7 @@ let package = Package(
         .target(
             name: "ControlAPI",
             dependencies: [
-                "PaymentCore", "ServerSentEvents", "JSONValues",
+                "PaymentCore", "ServerSentEvents", "JSONValues", "SystemdSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -139,7 +151,7 @@ let package = Package(
         .target(
             name: "CustomerDisplay",
             dependencies: [
-                "ServerSentEvents",
+                "ServerSentEvents", "QRPayConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -153,8 +165,8 @@ let package = Package(
         .target(
             name: "QRPayDaemon",
             dependencies: [
-                "PaymentCore", "VippsAPI", "QRRendering", "ControlAPI", "CustomerDisplay", "SystemdSupport",
-                "VippsSimulator",
+                "PaymentCore", "VippsAPI", "ControlAPI", "CustomerDisplay", "SystemdSupport", "VippsSimulator",
+                "QRPayConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -164,7 +176,6 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -173,7 +184,7 @@ let package = Package(
         .executableTarget(
             name: "qrpayd",
             dependencies: [
-                "QRPayDaemon", "SystemdSupport", "ControlAPI", "VippsAPI", "PaymentCore",
+                "QRPayDaemon", "QRPayConfiguration", "SystemdSupport", "ControlAPI", "VippsAPI", "PaymentCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -182,7 +193,9 @@ let package = Package(
         .executableTarget(
             name: "qrpayctl",
             dependencies: [
-                "QRRendering", "QRPayDaemon", "VippsAPI", "ServerSentEvents",
+                // Lean: no GRDB, no servers, no simulator (`doctor` asks the installed qrpayd about the settings
+                // qrpayctl does not read itself).
+                "QRRendering", "QRPayConfiguration", "VippsAPI", "ServerSentEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -245,7 +258,8 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "qrpayd", "qrpayctl", "QRPayDaemon", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport",
+                "qrpayd", "qrpayctl", "QRPayDaemon", "QRPayConfiguration", "PaymentCore", "VippsAPI", "VippsSimulator",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -331,7 +345,7 @@ let package = Package(
         .testTarget(
             name: "SystemdIntegrationTests",
             dependencies: [
-                "QRPayDaemon", "PaymentCore", "SystemdSupport", "VippsSimulator", "TestSupport",
+                "QRPayDaemon", "QRPayConfiguration", "PaymentCore", "SystemdSupport", "VippsSimulator", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

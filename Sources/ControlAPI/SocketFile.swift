@@ -1,4 +1,5 @@
 import Foundation
+import SystemdSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -31,7 +32,7 @@ enum SocketFile {
                 message: "\(path) exists and is not a socket; qrpayd leaves it alone. Remove it or choose another path."
             )
         }
-        switch Self.probe(path) {
+        switch UnixSocketProbe.probe(path) {
         case .listening:
             throw ControlServerError(
                 code: .socketInUse,
@@ -96,40 +97,6 @@ enum SocketFile {
 
     // MARK: Helpers
 
-    enum Probe {
-        case listening
-        case stale
-        case failed(String)
-    }
-
-    /// Tries to connect: a refused connection means nobody listens any more.
-    static func probe(_ path: String) -> Probe {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            return .failed("the path is longer than a Unix socket path may be")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failed(Self.lastError()) }
-        defer { close(fd) }
-        let result = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        if result == 0 { return .listening }
-        switch errno {
-        case ECONNREFUSED, ENOENT: return .stale
-        case EAGAIN: return .listening  // listening, with a full backlog
-        default: return .failed(Self.lastError())
-        }
-    }
-
     private static func socketOption(_ fd: Int32, _ name: Int32) -> Int32? {
         var value: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
@@ -139,15 +106,5 @@ enum SocketFile {
 
     private static func lastError() -> String {
         String(cString: strerror(errno))
-    }
-}
-
-/// Whether a daemon listens on a control socket: for `qrpayd --demo` (is one running already?) and `qrpayctl` (which
-/// socket to suggest).
-public enum ControlSocketProbe {
-    /// True when a connection to `path` is accepted (or the listener's backlog is full).
-    public static func isListening(_ path: String) -> Bool {
-        if case .listening = SocketFile.probe(path) { return true }
-        return false
     }
 }

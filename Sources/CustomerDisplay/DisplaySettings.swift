@@ -1,4 +1,5 @@
 import Foundation
+import QRPayConfiguration
 
 /// How the customer display is served and how it looks.
 public struct DisplaySettings: Sendable {
@@ -72,7 +73,7 @@ public struct DisplaySettings: Sendable {
     ///
     /// - Throws: ``DisplaySettingsError`` naming the first bad setting.
     public func validate() throws(DisplaySettingsError) {
-        guard Self.isLoopback(self.host) else {
+        guard Loopback.isAddress(self.host) else {
             throw DisplaySettingsError(
                 code: .hostNotLoopback,
                 message: "display host \(self.host) is not a loopback address; use 127.0.0.1 or ::1 so the page "
@@ -109,21 +110,6 @@ public struct DisplaySettings: Sendable {
                 code: .assetsMissing,
                 message: "no readable index.html in display assets directory \(self.assetsDirectory)"
             )
-        }
-    }
-
-    /// Literal loopback addresses only: a host name could resolve to anything.
-    static func isLoopback(_ host: String) -> Bool {
-        if host == "::1" {
-            return true
-        }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets.first == "127" else {
-            return false
-        }
-        return octets.allSatisfy { octet in
-            guard let value = UInt8(octet) else { return false }
-            return String(value) == octet
         }
     }
 

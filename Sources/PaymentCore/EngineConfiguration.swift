@@ -127,13 +127,7 @@ public struct Caller: Sendable, Hashable, CustomStringConvertible {
 /// for each operation and each partial capture or refund of a payment.
 enum RequestID {
     static func make(orderId: String, operation: PaymentIntent.Operation, sequence: Int) -> String {
-        // FNV-1a: stable across runs and platforms, unlike Hasher.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in orderId.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        let digest = String(hash, radix: 16)
+        let digest = String(StableHash.fnv1a(orderId), radix: 16)
         return "\(operation.rawValue)-\(sequence)-\(String(repeating: "0", count: 16 - digest.count))\(digest)"
     }
 }
@@ -146,13 +140,19 @@ public enum BoxPrefix {
         guard let contents = FileManager.default.contents(atPath: machineIDPath) else { return nil }
         let machineID = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !machineID.isEmpty else { return nil }
-        // FNV-1a: the same on every start and every platform, unlike Hasher.
+        let digits = String(StableHash.fnv1a(machineID) & 0xff_ffff, radix: 16)
+        return "qp" + String(repeating: "0", count: 6 - digits.count) + digits + "-"
+    }
+}
+
+/// A hash that is the same on every start and every platform, unlike `Hasher`: FNV-1a over UTF-8.
+enum StableHash {
+    static func fnv1a(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in machineID.utf8 {
+        for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x100_0000_01b3
         }
-        let digits = String(hash & 0xff_ffff, radix: 16)
-        return "qp" + String(repeating: "0", count: 6 - digits.count) + digits + "-"
+        return hash
     }
 }

@@ -4,6 +4,7 @@ import CustomerDisplay
 import Foundation
 import Logging
 import PaymentCore
+import QRPayConfiguration
 import ServiceLifecycle
 import SystemdSupport
 import UnixSignals
@@ -55,12 +56,12 @@ public enum Daemon {
             "qrpayd starting",
             metadata: [
                 "message_id": "\(JournalEvent.daemonStarted.messageID)",
-                "qrpayd.version": "\(Self.version)",
-                "vipps.environment": "\(configuration.environment)",
-                "vipps.msn": "\(configuration.credentials.merchantSerialNumber)",
+                "qrpayd.version": "\(QRPayBuild.version)",
+                "vipps.environment": "\(configuration.vipps.environment)",
+                "vipps.msn": "\(configuration.vipps.credentials.merchantSerialNumber)",
                 "payment.settlement": "\(configuration.engine.settlement.rawValue)",
                 "qr.mode": "\(configuration.engine.qrMode.rawValue)",
-                "state.directory": "\(configuration.stateDirectory)",
+                "state.directory": "\(configuration.service.stateDirectory)",
             ]
         )
         notifier.status("Opening the payment database")
@@ -68,11 +69,11 @@ public enum Daemon {
         do {
             // systemd creates StateDirectory=; by hand, create it (private: it holds every payment).
             try? FileManager.default.createDirectory(
-                atPath: configuration.stateDirectory,
+                atPath: configuration.service.stateDirectory,
                 withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700]
             )
-            store = try PaymentStore(directory: configuration.stateDirectory)
+            store = try PaymentStore(directory: configuration.service.stateDirectory)
         } catch {
             logger.critical(
                 "qrpayd refuses to start: the payment database cannot be trusted",
@@ -100,17 +101,17 @@ public enum Daemon {
         let configuration = options.configuration
         let notifier = options.notifier
         let metrics = FleetMetrics(
-            version: Self.version,
-            api: configuration.api.rawValue,
-            environment: configuration.environment.isTest ? "test" : "production"
+            version: QRPayBuild.version,
+            api: configuration.vipps.api.rawValue,
+            environment: configuration.vipps.environment.isTest ? "test" : "production"
         )
         let vipps = VippsClient(
             httpClient: httpClient,
             configuration: .init(
-                environment: configuration.environment,
-                credentials: configuration.credentials,
-                systemInfo: VippsSystemInfo(version: Self.version, pluginVersion: Self.version),
-                requestTimeout: configuration.requestTimeout
+                environment: configuration.vipps.environment,
+                credentials: configuration.vipps.credentials,
+                systemInfo: VippsSystemInfo(version: QRPayBuild.version, pluginVersion: QRPayBuild.version),
+                requestTimeout: configuration.vipps.requestTimeout
             ),
             logger: logger,
             metrics: metrics.factory
@@ -151,7 +152,9 @@ public enum Daemon {
                 displayPort: await displayPort.value
             )
         }
-        let listener = options.listener ?? .path(configuration.controlSocketPath, mode: configuration.controlSocketMode)
+        let listener =
+            options.listener
+            ?? .path(configuration.service.controlSocketPath, mode: configuration.service.controlSocketMode)
         var services: [any Service] = [
             LoopService(name: "access-token") { await vipps.tokens.refreshLoop() },
             LoopService(name: "poll-loop") { await engine.runPollLoop() },
@@ -169,7 +172,7 @@ public enum Daemon {
                 }
             )
         }
-        if let address = configuration.metricsListen {
+        if let address = configuration.service.metricsListen {
             services.append(
                 MetricsServer(
                     host: address.host,
@@ -184,7 +187,7 @@ public enum Daemon {
             listener: listener,
             engine: engine,
             health: health,
-            version: Self.version,
+            version: QRPayBuild.version,
             logger: logger
         ) {
             await status.publish()
@@ -247,7 +250,7 @@ public enum Daemon {
         let vippsHealth = await engine.vippsHealth()
         let tokenValidUntil = await vipps.tokens.validUntil
         let environment: String
-        switch configuration.environment {
+        switch configuration.vipps.environment {
         case .test: environment = "test"
         case .production: environment = "production"
         case .custom(let baseURL, let isTest): environment = "\(isTest ? "test" : "production") via \(baseURL)"
@@ -262,7 +265,7 @@ public enum Daemon {
             activePayment = nil
             readable = false
         }
-        let writable = readable && FileManager.default.isWritableFile(atPath: configuration.stateDirectory)
+        let writable = readable && FileManager.default.isWritableFile(atPath: configuration.service.stateDirectory)
         let unreconciled = await engine.unreconciledPayments()
         let displayReport =
             configuration.displayEnabled
@@ -276,7 +279,7 @@ public enum Daemon {
             || (configuration.displayEnabled && displayPort == nil)
         return HealthReport(
             status: degraded ? .degraded : .ok,
-            version: Self.version,
+            version: QRPayBuild.version,
             vipps: .init(
                 reachable: vippsHealth.reachable,
                 environment: environment,

@@ -3,6 +3,7 @@ import CustomerDisplay
 import Foundation
 import Logging
 import PaymentCore
+import QRPayConfiguration
 import ServiceLifecycle
 import Synchronization
 import SystemdSupport
@@ -13,24 +14,6 @@ import VippsSimulator
 /// every payment by itself (or, by the amount's øre, declines, has the card refused, or walks away), in a temporary
 /// state directory. One command on a fresh machine shows the whole flow.
 public enum DemoMode {
-    /// The demo's directory: its control socket, and one state directory per running demo.
-    public static var directory: String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("qrpayd-demo").path
-    }
-
-    /// The demo's control socket: a fixed path, so the README's commands work as written.
-    public static var socketPath: String { (Self.directory as NSString).appendingPathComponent("control.sock") }
-
-    /// Whether a demo (or anything) listens on the demo's socket.
-    public static func isRunning() -> Bool {
-        ControlSocketProbe.isListening(Self.socketPath)
-    }
-
-    /// Whether a demo seems to be around: something listens on its socket, or its directory exists.
-    public static func seemsPresent() -> Bool {
-        ControlSocketProbe.isListening(Self.socketPath) || FileManager.default.fileExists(atPath: Self.directory)
-    }
-
     /// Another demo (or daemon) already listens on the socket this demo would use.
     public struct AlreadyRunning: Error, CustomStringConvertible {
         public var socketPath: String
@@ -49,10 +32,10 @@ public enum DemoMode {
     }
 
     public static func run(overrides: [String: String]) async throws {
-        let base = Self.directory
-        let socket = overrides["control.socketPath"] ?? Self.socketPath
+        let base = DemoLocation.directory
+        let socket = overrides["control.socketPath"] ?? DemoLocation.socketPath
         // Before anything starts: a second demo says so at once, without the noise of a half-started daemon.
-        if ControlSocketProbe.isListening(socket) { throw AlreadyRunning(socketPath: socket) }
+        if UnixSocketProbe.isListening(socket) { throw AlreadyRunning(socketPath: socket) }
         LoggingBootstrap.bootstrap(identifier: "qrpayd-demo", logLevel: .info)
         let logger = Logger(label: "qrpayd.demo")
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
@@ -119,7 +102,7 @@ public enum DemoMode {
                 "VIPPS_CLIENT_SECRET": unit.clientSecret,
                 "VIPPS_SUBSCRIPTION_KEY": unit.subscriptionKey,
             ]
-            let reader = try await DaemonConfiguration.reader(
+            let reader = try await QRPayConfiguration.reader(
                 file: nil,
                 overrides: settings,
                 environment: environment,

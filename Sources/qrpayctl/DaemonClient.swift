@@ -4,7 +4,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import QRPayDaemon
+import QRPayConfiguration
 
 /// The control API over the daemon's Unix socket, with the failures qrpayctl reports turned into exit codes.
 struct DaemonClient: Sendable {
@@ -133,13 +133,13 @@ struct DaemonClient: Sendable {
 
     /// What to check when the daemon cannot be reached: the demo's socket when a demo is about, else the service.
     static func hint(socketPath: String) -> String {
-        let demoSocket = DemoMode.socketPath
+        let demoSocket = DemoLocation.socketPath
         if socketPath == demoSocket {
             return "hint: no qrpayd demo answers on \(demoSocket); start one with `swift run qrpayd --demo` "
                 + "(or `qrpayd --demo`) and leave it running."
         }
-        if DemoMode.seemsPresent() {
-            let running = DemoMode.isRunning() ? "is running" : "has run here"
+        if DemoLocation.seemsPresent() {
+            let running = DemoLocation.isRunning() ? "is running" : "has run here"
             return "hint: a qrpayd demo \(running); its socket is \(demoSocket). Use "
                 + "`export QRPAYD_SOCKET=\(demoSocket)` or `--socket \(demoSocket)`."
         }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import QRPayDaemon
+import QRPayConfiguration
 import VippsAPI
 
 /// `qrpayctl doctor`: checks an installation end to end and says what is wrong and how to fix it.
@@ -22,7 +22,7 @@ struct DoctorCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("config"),
         help: ArgumentHelp(
-            "The configuration file (default: $QRPAYD_CONFIG, else \(DaemonConfiguration.defaultConfigFile)).",
+            "The configuration file (default: $QRPAYD_CONFIG, else \(QRPayConfiguration.defaultConfigFile)).",
             valueName: "path"
         )
     )
@@ -51,10 +51,10 @@ struct DoctorCommand: AsyncParsableCommand {
                 configuration: configuration,
                 otherEnvironmentURL: self.otherEnvironmentURL
             ).run()
-            findings.append(DoctorLocalChecks.stateDirectory(configuration.stateDirectory))
+            findings.append(DoctorLocalChecks.stateDirectory(configuration.service.stateDirectory))
         }
         let socketPath =
-            self.connection.socketOption ?? environment["QRPAYD_SOCKET"] ?? configuration?.controlSocketPath
+            self.connection.socketOption ?? environment["QRPAYD_SOCKET"] ?? configuration?.service.controlSocketPath
             ?? ConnectionOptions.defaultSocketPath
         findings += await DoctorLocalChecks.daemon(socketPath: socketPath)
 
@@ -67,26 +67,41 @@ struct DoctorCommand: AsyncParsableCommand {
         if !report.ok { throw ExitStatus.problem }
     }
 
-    /// Loads the configuration exactly as qrpayd does; reports where the secrets came from, never their values.
+    /// Loads the settings qrpayctl shares with qrpayd (Vipps, secrets, the service), then has the installed `qrpayd`
+    /// check the whole file exactly as it would at start-up; reports where the secrets came from, never their values.
     private func loadConfiguration(
         environment: [String: String],
         credentialsInjected: Bool,
         findings: inout [DoctorFinding]
-    ) async -> DaemonConfiguration? {
-        let path = self.configFile ?? environment["QRPAYD_CONFIG"] ?? DaemonConfiguration.defaultConfigFile
+    ) async -> QRPayConfiguration? {
+        let path = self.configFile ?? environment["QRPAYD_CONFIG"] ?? QRPayConfiguration.defaultConfigFile
         let secretKeys: Set<String> = ["vipps.clientSecret", "vipps.subscriptionKey"]
+        let fix = { (key: String) in
+            "Correct \(key) in \(path) (or its environment variable), then run `qrpayd --check-config --config \(path)`."
+        }
         do throws(ConfigurationError) {
-            let reader = try await DaemonConfiguration.reader(file: self.configFile, environment: environment)
-            let configuration = try DaemonConfiguration(config: reader, environment: environment)
-            findings.append(
-                .ok(
-                    "configuration",
-                    "\(path) is valid: Vipps \(configuration.environment), MSN "
-                        + "\(configuration.credentials.merchantSerialNumber)"
+            let reader = try await QRPayConfiguration.reader(file: self.configFile, environment: environment)
+            let configuration = try QRPayConfiguration(config: reader, environment: environment)
+            let summary =
+                "Vipps \(configuration.vipps.environment), MSN \(configuration.vipps.credentials.merchantSerialNumber)"
+            switch await DaemonConfigurationCheck.run(configFile: self.configFile, environment: environment) {
+            case .valid:
+                findings.append(.ok("configuration", "\(path) is valid: \(summary)"))
+            case .invalid(let message):
+                let key = message.split(separator: ":").first.map(String.init) ?? "the setting named"
+                findings.append(.fail("configuration", message, fix: fix(key)))
+            case .notChecked(let reason):
+                findings.append(
+                    .warning(
+                        "configuration",
+                        "\(path): the Vipps and service settings are valid (\(summary)); the payment, QR and display "
+                            + "settings were not checked: \(reason)",
+                        fix: "Run `qrpayd --check-config --config \(path)` where qrpayd is installed."
+                    )
                 )
-            )
+            }
             let sources = secretKeys.sorted().map { key in
-                let source = configuration.secretSources[key].map {
+                let source = configuration.vipps.secretSources[key].map {
                     Self.describe($0, credentialsInjected: credentialsInjected)
                 }
                 return "\(key) from \(source ?? "an unknown source")"
@@ -105,14 +120,7 @@ struct DoctorCommand: AsyncParsableCommand {
                     )
                 )
             } else {
-                findings.append(
-                    .fail(
-                        "configuration",
-                        error.description,
-                        fix: "Correct \(error.key) in \(path) (or its environment variable), then run "
-                            + "`qrpayd --check-config --config \(path)`."
-                    )
-                )
+                findings.append(.fail("configuration", error.description, fix: fix(error.key)))
             }
             return nil
         }

@@ -3,12 +3,12 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
-import QRPayDaemon
+import QRPayConfiguration
 import VippsAPI
 
 /// The checks that talk to Vipps, with the same client and keys the daemon uses.
 struct DoctorVippsChecks: Sendable {
-    let configuration: DaemonConfiguration
+    let configuration: QRPayConfiguration
     /// Overrides the other environment's base URL (a second simulator in tests).
     let otherEnvironmentURL: String?
 
@@ -27,9 +27,9 @@ struct DoctorVippsChecks: Sendable {
 
     private func run(httpClient: HTTPClient) async -> [DoctorFinding] {
         var findings: [DoctorFinding] = []
-        let baseURL = self.configuration.environment.baseURL
+        let baseURL = self.configuration.vipps.environment.baseURL
         let host = URL(string: baseURL)?.host ?? baseURL
-        if !Self.isLoopback(host) {
+        if !Loopback.isHost(host) {
             let dns = Self.resolve(host)
             findings.append(dns)
             if dns.status == .fail { return findings }
@@ -39,21 +39,21 @@ struct DoctorVippsChecks: Sendable {
         guard reached.finding.status != .fail else { return findings }
         findings.append(Self.clock(vippsDate: reached.date))
 
-        let client = self.client(environment: self.configuration.environment, httpClient: httpClient)
+        let client = self.client(environment: self.configuration.vipps.environment, httpClient: httpClient)
         do throws(VippsError) {
             _ = try await client.tokens.token()
             findings.append(
                 .ok(
                     "access-token",
-                    "fetched an access token for client_id \(self.configuration.credentials.clientID) "
-                        + "(MSN \(self.configuration.credentials.merchantSerialNumber))"
+                    "fetched an access token for client_id \(self.configuration.vipps.credentials.clientID) "
+                        + "(MSN \(self.configuration.vipps.credentials.merchantSerialNumber))"
                 )
             )
         } catch {
             findings.append(await self.tokenFailure(error, httpClient: httpClient))
             return findings
         }
-        switch self.configuration.api {
+        switch self.configuration.vipps.api {
         case .ecom:
             findings.append(await self.qrAPI(client))
         case .epayment:
@@ -87,14 +87,14 @@ struct DoctorVippsChecks: Sendable {
         do {
             let response = try await httpClient.execute(
                 request,
-                timeout: .milliseconds(Int64(self.configuration.requestTimeout / .milliseconds(1)))
+                timeout: .milliseconds(Int64(self.configuration.vipps.requestTimeout / .milliseconds(1)))
             )
             _ = try await response.body.collect(upTo: 1 << 20)
             let date = response.headers.first(name: "Date").flatMap(Self.httpDate)
             return (
                 .ok(
                     "vipps",
-                    "\(self.configuration.environment) is reachable: GET / answered HTTP \(response.status.code) "
+                    "\(self.configuration.vipps.environment) is reachable: GET / answered HTTP \(response.status.code) "
                         + "(any HTTP answer proves the network path and TLS; the keys are checked next)"
                 ),
                 date
@@ -184,7 +184,7 @@ struct DoctorVippsChecks: Sendable {
                 return .ok(
                     "epayment-api",
                     "the ePayment API answers and accepts these keys for MSN "
-                        + self.configuration.credentials.merchantSerialNumber
+                        + self.configuration.vipps.credentials.merchantSerialNumber
                 )
             }
             let guidance = error.guidance
@@ -196,8 +196,8 @@ struct DoctorVippsChecks: Sendable {
     /// every Norwegian sales unit's; DKK and EUR need a Danish or Finnish (MobilePay) sales unit, which is said, not
     /// proven.
     private func currency() -> DoctorFinding {
-        let currency = self.configuration.currency
-        let msn = self.configuration.credentials.merchantSerialNumber
+        let currency = self.configuration.vipps.currency
+        let msn = self.configuration.vipps.credentials.merchantSerialNumber
         guard currency == .nok else {
             return .warning(
                 "currency",
@@ -219,9 +219,9 @@ struct DoctorVippsChecks: Sendable {
             httpClient: httpClient,
             configuration: .init(
                 environment: environment,
-                credentials: self.configuration.credentials,
-                systemInfo: VippsSystemInfo(version: Daemon.version, pluginVersion: Daemon.version),
-                requestTimeout: self.configuration.requestTimeout
+                credentials: self.configuration.vipps.credentials,
+                systemInfo: VippsSystemInfo(version: QRPayBuild.version, pluginVersion: QRPayBuild.version),
+                requestTimeout: self.configuration.vipps.requestTimeout
             ),
             logger: logger
         )
@@ -229,12 +229,12 @@ struct DoctorVippsChecks: Sendable {
 
     /// test ↔ production, and its name; nil for a custom base URL unless one was given for the other side.
     private func otherEnvironment() -> (VippsEnvironment, String)? {
-        let isTest = self.configuration.environment.isTest
+        let isTest = self.configuration.vipps.environment.isTest
         let name = isTest ? "production" : "test"
         if let url = self.otherEnvironmentURL {
             return (.custom(baseURL: url, isTest: !isTest), name)
         }
-        switch self.configuration.environment {
+        switch self.configuration.vipps.environment {
         case .test: return (.production, name)
         case .production: return (.test, name)
         case .custom: return nil
@@ -248,10 +248,6 @@ struct DoctorVippsChecks: Sendable {
             error.errorCode,
             error.errorMessage.map { "\"\($0)\"" },
         ].compactMap { $0 }.joined(separator: " ")
-    }
-
-    private static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// An IMF-fixdate (`Sat, 21 Nov 2026 11:20:01 GMT`), as HTTP's Date header carries.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import QRPayDaemon
+import QRPayConfiguration
 
 /// The operator's and the till's command-line client for qrpayd.
 @main
@@ -11,13 +11,13 @@ struct QRPayCtl: AsyncParsableCommand {
         discussion: """
             Every daemon command talks to the control socket /run/qrpayd/control.sock; --socket PATH (before or after \
             the subcommand) or the environment variable QRPAYD_SOCKET names another one. For `qrpayd --demo`: \
-            export QRPAYD_SOCKET=\(DemoMode.socketPath)
+            export QRPAYD_SOCKET=\(DemoLocation.socketPath)
 
             Amounts carry their unit: 129.00kr, "129,00 kr" or 12900øre.
 
             \(ExitStatus.summary)
             """,
-        version: Daemon.version,
+        version: QRPayBuild.version,
         subcommands: [
             PayCommand.self,
             StatusCommand.self,

@@ -3,6 +3,7 @@ import ControlAPI
 import Foundation
 import Logging
 import PaymentCore
+import QRPayConfiguration
 import QRPayDaemon
 import SystemdSupport
 import VippsAPI
@@ -14,7 +15,7 @@ struct QRPayd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qrpayd",
         abstract: "Vipps QR payment daemon for a customer-facing point-of-sale box.",
-        version: Daemon.version
+        version: QRPayBuild.version
     )
 
     @Option(help: "The JSON configuration file (default /etc/qrpayd/qrpayd.json, or $QRPAYD_CONFIG).")
@@ -93,7 +94,7 @@ struct QRPayd: AsyncParsableCommand {
         environment["QRPAYD_CONFIG"] = environment["QRPAYD_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         let configuration: DaemonConfiguration
         do {
-            let reader = try await DaemonConfiguration.reader(
+            let reader = try await QRPayConfiguration.reader(
                 file: self.config,
                 overrides: overrides,
                 environment: environment
@@ -106,13 +107,13 @@ struct QRPayd: AsyncParsableCommand {
         }
         if self.checkConfig {
             print(
-                "Configuration OK (\(configuration.environment), MSN \(configuration.credentials.merchantSerialNumber))."
+                "Configuration OK (\(configuration.vipps.environment), MSN \(configuration.vipps.credentials.merchantSerialNumber))."
             )
             return
         }
         LoggingBootstrap.bootstrap(
             identifier: "qrpayd",
-            logLevel: Logger.Level(rawValue: configuration.logLevel) ?? .info
+            logLevel: Logger.Level(rawValue: configuration.service.logLevel) ?? .info
         )
         let logger = Logger(label: "qrpayd")
         let listener: ControlServer.Listener? = activated.first.map { .inherited(fd: $0.fd) } ?? nil

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import PaymentCore
+import QRPayConfiguration
 import QRPayDaemon
 import TestSupport
 import Testing
@@ -20,7 +21,7 @@ import VippsAPI
         _ settings: [String: String],
         environment: [String: String] = secrets
     ) async throws -> DaemonConfiguration {
-        let reader = try await DaemonConfiguration.reader(
+        let reader = try await QRPayConfiguration.reader(
             file: nil,
             overrides: settings,
             environment: environment,
@@ -31,15 +32,15 @@ import VippsAPI
 
     @Test func validSettingsLoadWithDefaults() async throws {
         let configuration = try await Self.load(Self.valid)
-        #expect(configuration.credentials.merchantSerialNumber == "123456")
+        #expect(configuration.vipps.credentials.merchantSerialNumber == "123456")
         #expect(configuration.engine.settlement == .auto)
         #expect(configuration.engine.qrMode == .qrAPI)
         #expect(configuration.engine.fallBackURL == "https://www.vipps.no/thankyoupage/")
         #expect(configuration.engine.pollInterval == .seconds(1))
         #expect(configuration.engine.minimumAmount == 100)
-        #expect(configuration.controlSocketPath == "/run/qrpayd/control.sock")
-        #expect(configuration.secretSources["vipps.clientSecret"] == .environment("VIPPS_CLIENT_SECRET"))
-        #expect(!"\(configuration.credentials)".contains("s3cret-value"))
+        #expect(configuration.service.controlSocketPath == "/run/qrpayd/control.sock")
+        #expect(configuration.vipps.secretSources["vipps.clientSecret"] == .environment("VIPPS_CLIENT_SECRET"))
+        #expect(!"\(configuration.vipps.credentials)".contains("s3cret-value"))
     }
 
     @Test(arguments: [
@@ -76,19 +77,74 @@ import VippsAPI
         #expect(error?.key == named, "\(String(describing: error))")
     }
 
+    /// qrpayctl reads only the shared part (no payment engine, no display server linked): it must accept and refuse
+    /// exactly what the daemon does for the keys it reads, and not trip over the keys it leaves to the daemon.
+    @Test func theSharedPartJudgesItsKeysAsTheDaemonDoes() async throws {
+        func shared(_ settings: [String: String]) async throws -> QRPayConfiguration {
+            let reader = try await QRPayConfiguration.reader(
+                file: nil,
+                overrides: settings,
+                environment: Self.secrets,
+                readsFile: false
+            )
+            return try QRPayConfiguration(config: reader, environment: Self.secrets)
+        }
+        var settings = Self.valid
+        settings["payment.currency"] = "dkk"
+        settings["vipps.api"] = "epayment"
+        settings["payment.settlement"] = "sometimes"  // the daemon's to judge, not qrpayctl's
+        let configuration = try await shared(settings)
+        #expect(configuration.vipps.currency == .dkk)
+        #expect(configuration.vipps.api == .epayment)
+        #expect(configuration.service.stateDirectory == "/var/lib/qrpayd")
+        await #expect(throws: ConfigurationError.self) { try await Self.load(settings) }
+        settings["vipps.api"] = "ecom"
+        let error = await #expect(throws: ConfigurationError.self) { try await shared(settings) }
+        #expect(error?.key == "payment.currency")
+    }
+
+    /// One definition of "this box": the display's listen address, a simulator's plain-http URL, doctor's DNS skip.
+    @Test(arguments: [
+        ("127.0.0.1", true, true), ("127.1.2.3", true, true), ("::1", true, true), ("[::1]", true, true),
+        ("localhost", false, true), ("LOCALHOST", false, true), ("127.0.0.256", false, false),
+        ("127.0.0", false, false), ("0.0.0.0", false, false), ("10.0.0.1", false, false),
+        ("apitest.vipps.no", false, false), ("127.example.com", false, false),
+    ])
+    func loopbackIsDefinedOnce(host: String, isAddress: Bool, isHost: Bool) {
+        #expect(Loopback.isAddress(host) == isAddress)
+        #expect(Loopback.isHost(host) == isHost)
+    }
+
+    @Test func plainHTTPIsForASimulatorOnThisBoxOnly() async throws {
+        for (url, allowed) in [
+            ("http://127.0.0.1:8080", true), ("http://[::1]:8080", true), ("http://localhost:8080", true),
+            ("http://192.168.1.5:8080", false),
+        ] {
+            var settings = Self.valid
+            settings["vipps.baseURL"] = url
+            if allowed {
+                let configuration = try await Self.load(settings)
+                #expect(configuration.vipps.environment.baseURL == url)
+            } else {
+                let error = await #expect(throws: ConfigurationError.self) { try await Self.load(settings) }
+                #expect(error?.key == "vipps.baseURL")
+            }
+        }
+    }
+
     @Test func metricsAreOffUntilConfiguredAndListenOnLoopbackByDefault() async throws {
-        #expect(try await Self.load(Self.valid).metricsListen == nil)
+        #expect(try await Self.load(Self.valid).service.metricsListen == nil)
         var enabled = Self.valid
         enabled["metrics.enabled"] = "true"
-        #expect(try await Self.load(enabled).metricsListen?.description == "127.0.0.1:9808")
+        #expect(try await Self.load(enabled).service.metricsListen?.description == "127.0.0.1:9808")
         var listen = Self.valid
         listen["metrics.listen"] = "[::1]:9100"
-        let address = try #require(try await Self.load(listen).metricsListen)
+        let address = try #require(try await Self.load(listen).service.metricsListen)
         #expect(address.host == "::1")
         #expect(address.port == 9100)
         #expect(address.description == "[::1]:9100")
         listen["metrics.enabled"] = "false"
-        #expect(try await Self.load(listen).metricsListen == nil)
+        #expect(try await Self.load(listen).service.metricsListen == nil)
     }
 
     @Test func testEnvironmentPointedAtProductionIsCaught() async throws {
@@ -111,9 +167,9 @@ import VippsAPI
         var environment = Self.secrets
         environment["CREDENTIALS_DIRECTORY"] = directory.path
         let configuration = try await Self.load(Self.valid, environment: environment)
-        #expect(configuration.credentials.clientSecret == "from-credential")
-        #expect(configuration.credentials.subscriptionKey == "key-from-credential")
-        #expect(configuration.secretSources["vipps.clientSecret"] == .credential("vipps-client-secret"))
+        #expect(configuration.vipps.credentials.clientSecret == "from-credential")
+        #expect(configuration.vipps.credentials.subscriptionKey == "key-from-credential")
+        #expect(configuration.vipps.secretSources["vipps.clientSecret"] == .credential("vipps-client-secret"))
     }
 
     @Test func secretFilesReadableByOthersAreRefused() async throws {
@@ -128,7 +184,7 @@ import VippsAPI
         #expect(error?.message.contains("value") == false)
         chmod(file.path, 0o600)
         settings["vipps.subscriptionKeyFile"] = file.path
-        #expect(try await Self.load(settings, environment: [:]).credentials.clientSecret == "value")
+        #expect(try await Self.load(settings, environment: [:]).vipps.credentials.clientSecret == "value")
     }
 
     @Test func theRealBinaryExitsWith78OnABadSetting() async throws {

@@ -116,11 +116,15 @@ struct InstallTests {
             try JSONSerialization.jsonObject(with: Data(contentsOf: Self.example)) as? [String: Any]
         )
         let exampleKeys = Self.flattened(json)
-        // The keys DaemonConfiguration reads, taken from its source so a new setting shows up here.
-        let source = try String(
-            contentsOf: packageRoot.appendingPathComponent("Sources/QRPayDaemon/DaemonConfiguration.swift"),
-            encoding: .utf8
+        // The keys the modules read (each reads its own settings through a SettingsReader called `read`), taken from
+        // their sources so a new setting shows up here.
+        let sources = try FileManager.default.subpathsOfDirectory(
+            atPath: packageRoot.appendingPathComponent("Sources").path
         )
+        .filter { $0.hasSuffix(".swift") && !$0.hasPrefix("VippsSimulator") }
+        let source = try sources.map {
+            try String(contentsOf: packageRoot.appendingPathComponent("Sources/\($0)"), encoding: .utf8)
+        }.joined(separator: "\n")
         let pattern = try NSRegularExpression(pattern: #"read\.(?:string|int|bool|optionalInt)\("([A-Za-z.]+)""#)
         let matches = pattern.matches(in: source, range: NSRange(source.startIndex..., in: source))
         let readKeys = Set(matches.compactMap { Range($0.range(at: 1), in: source).map { String(source[$0]) } })

@@ -1,4 +1,5 @@
 import Foundation
+import QRPayConfiguration
 import QRPayDaemon
 import TestSupport
 import Testing
@@ -103,12 +104,14 @@ struct UnitFileTests {
             "VIPPS_CLIENT_SECRET": "x", "VIPPS_SUBSCRIPTION_KEY": "y", "DISPLAY_ENABLED": "false",
             "STATE_DIRECTORY": "/var/lib/qrpayd",
         ]
-        let reader = try await DaemonConfiguration.reader(file: nil, environment: environment, readsFile: false)
+        let reader = try await QRPayConfiguration.reader(file: nil, environment: environment, readsFile: false)
         let defaults = try DaemonConfiguration(config: reader, environment: environment)
 
         // The socket is where the daemon (and qrpayctl) look by default, for the group sysusers creates.
-        #expect(socket.value("Socket", "ListenStream") == defaults.controlSocketPath)
-        #expect(socket.value("Socket", "SocketMode").flatMap { UInt32($0, radix: 8) } == defaults.controlSocketMode)
+        #expect(socket.value("Socket", "ListenStream") == defaults.service.controlSocketPath)
+        #expect(
+            socket.value("Socket", "SocketMode").flatMap { UInt32($0, radix: 8) } == defaults.service.controlSocketMode
+        )
         #expect(socket.value("Socket", "Accept") == "no")
         #expect(socket.value("Socket", "RemoveOnStop") == "yes")
         let group = try #require(socket.value("Socket", "SocketGroup"))
@@ -122,12 +125,12 @@ struct UnitFileTests {
         #expect(service.values("Unit", "After").joined(separator: " ").contains("qrpayd.socket"))
         #expect(service.value("Service", "ExecStart") == "/usr/local/bin/qrpayd")
         #expect(
-            service.values("Service", "Environment").contains("QRPAYD_CONFIG=\(DaemonConfiguration.defaultConfigFile)")
+            service.values("Service", "Environment").contains("QRPAYD_CONFIG=\(QRPayConfiguration.defaultConfigFile)")
         )
         #expect(service.value("Service", "WatchdogSec") == "30s")
         #expect(service.value("Service", "DynamicUser") == "yes")
         #expect(service.value("Service", "StateDirectory") == "qrpayd")
-        #expect(defaults.stateDirectory == "/var/lib/qrpayd")
+        #expect(defaults.service.stateDirectory == "/var/lib/qrpayd")
         // The daemon exits 78 on a configuration error (tested with the binary in InstallTests) and 65 on a payment
         // database it cannot trust (NotifyProtocolTests, StoreDamageTests): no restart loop for either.
         let noRestart = service.value("Service", "RestartPreventExitStatus")?.split(separator: " ") ?? []

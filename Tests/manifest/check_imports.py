@@ -5,6 +5,9 @@ Fails (exit 1) when a Swift target imports a module it does not declare (it woul
 dependency happens to bring the module in), or declares a dependency it never imports (it links what it does not
 use). A test target may depend on an executable target without importing it: that is how it gets the binary built.
 
+It also keeps the command-line tool lean: nothing qrpayctl links, directly or through its targets, may be the
+payment store (GRDB), a server (Hummingbird), the simulator or the daemon.
+
 Usage: check_imports.py [PACKAGE_DIRECTORY]; run by Tests/DaemonTests/ManifestTests.swift.
 """
 import json
@@ -27,6 +30,29 @@ IMPORT = re.compile(
 def dependency_name(dependency):
     kind, value = next(iter(dependency.items()))
     return value[0]
+
+
+# What qrpayctl must never link: each would make a 5 ms command carry the whole daemon.
+LEAN_FORBIDDEN = {
+    "GRDB", "GRDBSQLite", "Hummingbird", "HummingbirdCore", "VippsSimulator", "PaymentCore", "ControlAPI",
+    "CustomerDisplay", "QRPayDaemon",
+}
+
+
+def lean_problems(targets, root_target, forbidden):
+    """Everything root_target links through the package's own targets, checked against forbidden."""
+    seen, stack, problems = set(), [(root_target, root_target)], []
+    while stack:
+        name, path = stack.pop()
+        for dependency in targets[name]["dependencies"]:
+            dependency_target = dependency_name(dependency)
+            chain = f"{path} -> {dependency_target}"
+            if dependency_target in forbidden:
+                problems.append(f"{root_target} links {dependency_target} ({chain})")
+            if dependency_target in targets and dependency_target not in seen:
+                seen.add(dependency_target)
+                stack.append((dependency_target, chain))
+    return problems
 
 
 def main() -> int:
@@ -68,6 +94,7 @@ def main() -> int:
             if target["type"] == "test" and declared_name in executables:
                 continue  # built for the tests to run
             problems.append(f"{name} declares {declared_name} but imports nothing of it")
+    problems += lean_problems(targets, "qrpayctl", LEAN_FORBIDDEN)
     for problem in problems:
         print(problem)
     print(f"{checked} targets checked: {len(problems)} problems")
