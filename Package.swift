@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "ControlAPI",
             dependencies: [
-                "PaymentCore", "ServerSentEvents", "JSONValues",
+                "PaymentCore", "ServerSentEvents", "JSONValues", "VippsAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
