@@ -237,6 +237,7 @@ let package = Package(
             name: "PaymentCoreTests",
             dependencies: [
                 "PaymentCore", "VippsAPI", "VippsSimulator", "QRRendering", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
