@@ -278,7 +278,7 @@ let package = Package(
         .testTarget(
             name: "ControlAPITests",
             dependencies: [
-                "ControlAPI", "PaymentCore", "VippsSimulator", "TestSupport", "ServerSentEvents",
+                "ControlAPI", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport", "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
