@@ -49,7 +49,8 @@ public enum Settlement: String, Sendable, Hashable, Codable, CaseIterable {
     case till
 }
 
-/// What Vipps said, as the till sees it in a payment's `error` and in problem answers.
+/// What Vipps said about a call that failed. The till reads it as `vipps` in a payment's `error` and in problem answers
+/// (ControlAPI's `VippsErrorResource`); the store keeps it as ``StoredVippsError``.
 public struct VippsErrorInfo: Sendable, Hashable {
     public var status: Int?
     public var errorGroup: String?
@@ -84,7 +85,7 @@ public struct VippsErrorInfo: Sendable, Hashable {
     }
 }
 
-/// Why a payment ended the way it did, in the payment object's `error` field.
+/// Why a payment ended the way it did (the payment object's `error` on the wire, ``StoredPaymentError`` in the store).
 public struct PaymentError: Sendable, Hashable {
     /// `urn:qrpayd:error:<slug>`.
     public var type: String
