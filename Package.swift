@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "ControlAPI",
             dependencies: [
-                "PaymentCore", "ServerSentEvents", "JSONValues", "SystemdSupport",
+                "PaymentCore", "ServerSentEvents", "JSONValues", "SystemdSupport", "VippsAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -250,6 +250,7 @@ let package = Package(
             name: "PaymentCoreTests",
             dependencies: [
                 "PaymentCore", "VippsAPI", "VippsSimulator", "QRRendering", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -291,7 +292,7 @@ let package = Package(
         .testTarget(
             name: "ControlAPITests",
             dependencies: [
-                "ControlAPI", "PaymentCore", "VippsSimulator", "TestSupport", "ServerSentEvents",
+                "ControlAPI", "PaymentCore", "VippsAPI", "VippsSimulator", "TestSupport", "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

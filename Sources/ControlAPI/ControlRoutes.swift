@@ -53,7 +53,7 @@ struct ControlRoutes: Sendable {
         if created {
             headers[.location] = "/v1/payments/\(payment.reference)"
         }
-        return try self.json(payment, status: created ? .created : .ok, headers: headers)
+        return try self.json(PaymentResource(payment), status: created ? .created : .ok, headers: headers)
     }
 
     func list(_ request: Request) async throws -> Response {
@@ -65,11 +65,11 @@ struct ControlRoutes: Sendable {
         } else {
             payments = try await self.engine.recentPayments(limit: try Self.limit(query["limit"]))
         }
-        return try self.json(PaymentList(payments: payments))
+        return try self.json(PaymentList(payments: payments.map(PaymentResource.init)))
     }
 
     func payment(_ context: ControlRequestContext) async throws -> Response {
-        try self.json(try await self.engine.payment(reference: try Self.reference(context)))
+        try self.json(PaymentResource(try await self.engine.payment(reference: try Self.reference(context))))
     }
 
     func qrImage(_ context: ControlRequestContext) async throws -> Response {
@@ -141,7 +141,10 @@ struct ControlRoutes: Sendable {
             headers[.location] = "/v1/payments/\(result.payment.reference)"
         }
         return try self.json(
-            OperationAnswer(payment: result.payment, operation: result.operation),
+            OperationAnswer(
+                payment: PaymentResource(result.payment),
+                operation: result.operation.map(MoneyOperationResource.init)
+            ),
             status: result.isPending ? .accepted : .ok,
             headers: headers
         )
@@ -260,8 +263,8 @@ struct ControlRoutes: Sendable {
 
 /// The answer to a capture, refund or cancel: the payment object with one more member, `operation`.
 struct OperationAnswer: Encodable {
-    var payment: Payment
-    var operation: MoneyOperation?
+    var payment: PaymentResource
+    var operation: MoneyOperationResource?
 
     private enum CodingKeys: String, CodingKey { case operation }
 
@@ -274,5 +277,5 @@ struct OperationAnswer: Encodable {
 
 /// The answer to `GET /v1/payments`: an object rather than a bare array, so fields can be added later.
 struct PaymentList: Encodable {
-    var payments: [Payment]
+    var payments: [PaymentResource]
 }

@@ -4,8 +4,9 @@ import PaymentCore
 /// The answer to `GET /v1/health`: what an operator or a till checks before it sends a customer to the screen.
 ///
 /// The daemon's composition root fills it, because only it knows the display, the store and the token cache; the
-/// control server just serves it.
-public struct HealthReport: Sendable, Hashable, Codable {
+/// control server just serves it, with the active payment and the last error in their wire form
+/// (``PaymentResource``, ``PaymentErrorResource``).
+public struct HealthReport: Sendable, Hashable, Encodable {
     public enum Status: String, Sendable, Hashable, Codable {
         /// Vipps answers, the store writes, the display listens.
         case ok
@@ -14,7 +15,7 @@ public struct HealthReport: Sendable, Hashable, Codable {
     }
 
     /// The daemon's connection to Vipps.
-    public struct Vipps: Sendable, Hashable, Codable {
+    public struct Vipps: Sendable, Hashable, Encodable {
         public var reachable: Bool
         /// `test`, `production` or `simulator`.
         public var environment: String
@@ -36,6 +37,20 @@ public struct HealthReport: Sendable, Hashable, Codable {
             self.tokenValidUntil = tokenValidUntil
             self.lastError = lastError
             self.lastSuccess = lastSuccess
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case reachable, environment, tokenValidUntil, lastError, lastSuccess
+        }
+
+        /// Members without a value are left out.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.reachable, forKey: .reachable)
+            try container.encode(self.environment, forKey: .environment)
+            try container.encodeIfPresent(self.tokenValidUntil, forKey: .tokenValidUntil)
+            try container.encodeIfPresent(self.lastError.map(PaymentErrorResource.init), forKey: .lastError)
+            try container.encodeIfPresent(self.lastSuccess, forKey: .lastSuccess)
         }
     }
 
@@ -102,21 +117,9 @@ public struct HealthReport: Sendable, Hashable, Codable {
         try container.encode(self.status, forKey: .status)
         try container.encode(self.version, forKey: .version)
         try container.encode(self.vipps, forKey: .vipps)
-        try container.encode(self.activePayment, forKey: .activePayment)
+        try container.encode(self.activePayment.map(PaymentResource.init), forKey: .activePayment)
         try container.encodeIfPresent(self.display, forKey: .display)
         try container.encodeIfPresent(self.store, forKey: .store)
         try container.encode(self.unreconciledPayments, forKey: .unreconciledPayments)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.status = try container.decode(Status.self, forKey: .status)
-        self.version = try container.decode(String.self, forKey: .version)
-        self.vipps = try container.decode(Vipps.self, forKey: .vipps)
-        self.activePayment = try container.decodeIfPresent(Payment.self, forKey: .activePayment)
-        self.display = try container.decodeIfPresent(Display.self, forKey: .display)
-        self.store = try container.decodeIfPresent(Store.self, forKey: .store)
-        self.unreconciledPayments =
-            try container.decodeIfPresent([String].self, forKey: .unreconciledPayments) ?? []
     }
 }

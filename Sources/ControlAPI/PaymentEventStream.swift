@@ -42,7 +42,7 @@ struct PaymentEventStream: Sendable {
         ServerSentEvent(
             event: "payment",
             id: String(event.id),
-            data: String(decoding: try encoder.encode(event.payment), as: UTF8.self)
+            data: String(decoding: try encoder.encode(PaymentResource(event.payment)), as: UTF8.self)
         )
     }
 }

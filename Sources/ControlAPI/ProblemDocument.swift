@@ -12,10 +12,10 @@ struct ProblemDocument: Encodable {
     var detail: String
     var code: String
     var hint: String?
-    var vipps: VippsErrorInfo?
-    var payment: Payment?
+    var vipps: VippsErrorResource?
+    var payment: PaymentResource?
     /// The failed operation, or the pending one in the way.
-    var operation: MoneyOperation?
+    var operation: MoneyOperationResource?
 
     init(_ problem: PaymentProblem) {
         self.type = problem.type
@@ -24,9 +24,9 @@ struct ProblemDocument: Encodable {
         self.detail = problem.detail
         self.code = problem.code
         self.hint = problem.hint
-        self.vipps = problem.vipps
-        self.payment = problem.payment
-        self.operation = problem.operation
+        self.vipps = problem.vipps.map(VippsErrorResource.init)
+        self.payment = problem.payment.map(PaymentResource.init)
+        self.operation = problem.operation.map(MoneyOperationResource.init)
     }
 
     static func response(for problem: PaymentProblem, extraHeaders: HTTPFields = [:]) -> Response {

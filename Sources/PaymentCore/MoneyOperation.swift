@@ -5,7 +5,7 @@ import Foundation
 ///
 /// `pending` means the outcome is not known yet and qrpayd is carrying it out; `succeeded` and `failed` are final. A
 /// failed operation never moves money later: it is never sent again.
-public struct MoneyOperation: Sendable, Hashable, Codable, Identifiable {
+public struct MoneyOperation: Sendable, Hashable, Identifiable {
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         case capture, refund, cancel
     }
@@ -66,6 +66,37 @@ public struct MoneyOperation: Sendable, Hashable, Codable, Identifiable {
         self.fingerprint = fingerprint
     }
 
+    /// Every field as it was kept, for the store reading an operation back.
+    init(
+        id: String,
+        kind: Kind,
+        amount: Int?,
+        state: State,
+        origin: Origin,
+        callerUid: UInt32?,
+        callerPid: Int32?,
+        idempotencyKey: String?,
+        vippsRequestId: String,
+        createdAt: Date,
+        finishedAt: Date?,
+        error: PaymentError?,
+        fingerprint: String
+    ) {
+        self.id = id
+        self.kind = kind
+        self.amount = amount
+        self.state = state
+        self.origin = origin
+        self.callerUid = callerUid
+        self.callerPid = callerPid
+        self.idempotencyKey = idempotencyKey
+        self.vippsRequestId = vippsRequestId
+        self.createdAt = createdAt
+        self.finishedAt = finishedAt
+        self.error = error
+        self.fingerprint = fingerprint
+    }
+
     public var isPending: Bool { self.state == .pending }
 
     /// `op-` and 24 random hex digits (96 bits).
@@ -82,45 +113,6 @@ public struct MoneyOperation: Sendable, Hashable, Codable, Identifiable {
     /// The body of a till's capture or refund, for idempotency checks: the amount it asked for, or "rest".
     static func fingerprint(_ kind: Kind, requestedAmount: Int?) -> String {
         "\(kind.rawValue);amount=\(requestedAmount.map(String.init) ?? "rest")"
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case id, kind, amount, state, origin, callerUid, callerPid, idempotencyKey, vippsRequestId, createdAt
-        case finishedAt, error, fingerprint
-    }
-
-    /// The till's view: everything but the fingerprint, with `amount`, `finishedAt` and `error` written as null.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(self.id, forKey: .id)
-        try container.encode(self.kind, forKey: .kind)
-        try container.encode(self.amount, forKey: .amount)
-        try container.encode(self.state, forKey: .state)
-        try container.encode(self.origin, forKey: .origin)
-        try container.encodeIfPresent(self.callerUid, forKey: .callerUid)
-        try container.encodeIfPresent(self.callerPid, forKey: .callerPid)
-        try container.encode(self.idempotencyKey, forKey: .idempotencyKey)
-        try container.encode(self.vippsRequestId, forKey: .vippsRequestId)
-        try container.encode(self.createdAt, forKey: .createdAt)
-        try container.encode(self.finishedAt, forKey: .finishedAt)
-        try container.encode(self.error, forKey: .error)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.id = try container.decode(String.self, forKey: .id)
-        self.kind = try container.decode(Kind.self, forKey: .kind)
-        self.amount = try container.decodeIfPresent(Int.self, forKey: .amount)
-        self.state = try container.decode(State.self, forKey: .state)
-        self.origin = try container.decode(Origin.self, forKey: .origin)
-        self.callerUid = try container.decodeIfPresent(UInt32.self, forKey: .callerUid)
-        self.callerPid = try container.decodeIfPresent(Int32.self, forKey: .callerPid)
-        self.idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
-        self.vippsRequestId = try container.decode(String.self, forKey: .vippsRequestId)
-        self.createdAt = try container.decode(Date.self, forKey: .createdAt)
-        self.finishedAt = try container.decodeIfPresent(Date.self, forKey: .finishedAt)
-        self.error = try container.decodeIfPresent(PaymentError.self, forKey: .error)
-        self.fingerprint = try container.decodeIfPresent(String.self, forKey: .fingerprint) ?? ""
     }
 }
 

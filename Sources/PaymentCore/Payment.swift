@@ -49,8 +49,9 @@ public enum Settlement: String, Sendable, Hashable, Codable, CaseIterable {
     case till
 }
 
-/// What Vipps said, as the till sees it in a payment's `error` and in problem answers.
-public struct VippsErrorInfo: Sendable, Hashable, Codable {
+/// What Vipps said about a call that failed. The till reads it as `vipps` in a payment's `error` and in problem answers
+/// (ControlAPI's `VippsErrorResource`); the store keeps it as ``StoredVippsError``.
+public struct VippsErrorInfo: Sendable, Hashable {
     public var status: Int?
     public var errorGroup: String?
     public var errorCode: String?
@@ -84,8 +85,8 @@ public struct VippsErrorInfo: Sendable, Hashable, Codable {
     }
 }
 
-/// Why a payment ended the way it did, in the payment object's `error` field.
-public struct PaymentError: Sendable, Hashable, Codable {
+/// Why a payment ended the way it did (the payment object's `error` on the wire, ``StoredPaymentError`` in the store).
+public struct PaymentError: Sendable, Hashable {
     /// `urn:qrpayd:error:<slug>`.
     public var type: String
     /// A stable, finer identifier (the error guidance row, or a qrpayd reason such as `customer-declined`).
@@ -113,8 +114,11 @@ public struct PaymentError: Sendable, Hashable, Codable {
     }
 }
 
-/// A payment as the till sees it (control API "payment object").
-public struct Payment: Sendable, Hashable, Codable {
+/// A payment as the engine works on it: the domain model, with no opinion on JSON.
+///
+/// The control API writes it as its payment object (`PaymentResource` in ControlAPI) and the store as its own record
+/// (``StoredPayment``, versioned); a field added here changes neither until they choose to carry it.
+public struct Payment: Sendable, Hashable {
     public var reference: String
     public var orderId: String
     public var amount: Int
@@ -191,71 +195,6 @@ public struct Payment: Sendable, Hashable, Codable {
         self.operations = operations
         self.unreconciled = unreconciled
         self.api = api
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case reference, orderId, amount, currency, text, state, final, settlement, capturedAmount, refundedAmount
-        case qrText, createdAt, updatedAt, expiresAt, scannedAt, authorizedAt, error, reservedAmount, operations
-        case unreconciled, api
-    }
-
-    /// Reads payments stored by every version: fields added later get the value they had before they existed.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.reference = try container.decode(String.self, forKey: .reference)
-        self.orderId = try container.decode(String.self, forKey: .orderId)
-        self.amount = try container.decode(Int.self, forKey: .amount)
-        self.currency = try container.decodeIfPresent(String.self, forKey: .currency) ?? "NOK"
-        self.text = try container.decode(String.self, forKey: .text)
-        self.state = try container.decode(PaymentState.self, forKey: .state)
-        self.final = self.state.isFinal
-        self.settlement = try container.decode(Settlement.self, forKey: .settlement)
-        self.capturedAmount = try container.decodeIfPresent(Int.self, forKey: .capturedAmount) ?? 0
-        self.refundedAmount = try container.decodeIfPresent(Int.self, forKey: .refundedAmount) ?? 0
-        self.qrText = try container.decodeIfPresent(String.self, forKey: .qrText)
-        self.createdAt = try container.decode(Date.self, forKey: .createdAt)
-        self.updatedAt = try container.decode(Date.self, forKey: .updatedAt)
-        self.expiresAt = try container.decode(Date.self, forKey: .expiresAt)
-        self.scannedAt = try container.decodeIfPresent(Date.self, forKey: .scannedAt)
-        self.authorizedAt = try container.decodeIfPresent(Date.self, forKey: .authorizedAt)
-        self.error = try container.decodeIfPresent(PaymentError.self, forKey: .error)
-        // Before 0.2 nothing could release the rest of a partial capture: what was not captured is still reserved.
-        let reservedBefore: Int
-        switch self.state {
-        case .authorized: reservedBefore = self.amount
-        case .captured: reservedBefore = max(0, self.amount - self.capturedAmount)
-        default: reservedBefore = 0
-        }
-        self.reservedAmount = try container.decodeIfPresent(Int.self, forKey: .reservedAmount) ?? reservedBefore
-        self.operations = try container.decodeIfPresent([MoneyOperation].self, forKey: .operations) ?? []
-        self.unreconciled = try container.decodeIfPresent(Bool.self, forKey: .unreconciled) ?? false
-        self.api = try container.decodeIfPresent(VippsAPIKind.self, forKey: .api) ?? .ecom
-    }
-
-    /// Writes `"error": null` and `"qrText": null` rather than leaving them out, as the control API documents.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(self.reference, forKey: .reference)
-        try container.encode(self.orderId, forKey: .orderId)
-        try container.encode(self.amount, forKey: .amount)
-        try container.encode(self.currency, forKey: .currency)
-        try container.encode(self.text, forKey: .text)
-        try container.encode(self.state, forKey: .state)
-        try container.encode(self.final, forKey: .final)
-        try container.encode(self.settlement, forKey: .settlement)
-        try container.encode(self.capturedAmount, forKey: .capturedAmount)
-        try container.encode(self.refundedAmount, forKey: .refundedAmount)
-        try container.encode(self.qrText, forKey: .qrText)
-        try container.encode(self.createdAt, forKey: .createdAt)
-        try container.encode(self.updatedAt, forKey: .updatedAt)
-        try container.encode(self.expiresAt, forKey: .expiresAt)
-        try container.encodeIfPresent(self.scannedAt, forKey: .scannedAt)
-        try container.encodeIfPresent(self.authorizedAt, forKey: .authorizedAt)
-        try container.encode(self.error, forKey: .error)
-        try container.encode(self.reservedAmount, forKey: .reservedAmount)
-        try container.encode(self.operations, forKey: .operations)
-        try container.encode(self.unreconciled, forKey: .unreconciled)
-        try container.encode(self.api, forKey: .api)
     }
 
     /// Whether the till still has to act: not final, money still reserved on the card (approved and not captured,

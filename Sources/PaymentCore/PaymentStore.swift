@@ -8,6 +8,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case corrupt
         case missing
         case writeFailed = "write-failed"
+        /// A payload written by a newer qrpayd (see ``StoredPayment``).
+        case newerSchema = "newer-schema"
     }
 
     public var kind: Kind
@@ -196,7 +198,10 @@ public final class PaymentStore: Sendable {
             let operationName: String = row["operation"]
             guard let kind = MoneyOperation.Kind(rawValue: operationName) else { continue }
             let paymentPayload: String = row["paymentPayload"]
-            let payment = try Self.decoder.decode(Payment.self, from: Data(paymentPayload.utf8))
+            let payment = try Self.payment(
+                fromPayload: paymentPayload,
+                subject: "Payment \(row["reference"] as String)"
+            )
             let status: String = row["status"]
             let amount: Int? = row["amount"]
             let origin: MoneyOperation.Origin
@@ -238,7 +243,8 @@ public final class PaymentStore: Sendable {
         // Payments whose rest is still reserved, and those with pending operations, are unsettled.
         for row in try Row.fetchAll(db, sql: "SELECT reference, payload FROM payment") {
             let payload: String = row["payload"]
-            var payment = try Self.decoder.decode(Payment.self, from: Data(payload.utf8))
+            let reference: String = row["reference"]
+            var payment = try Self.payment(fromPayload: payload, subject: "Payment \(reference)")
             payment.operations = try Self.operations(reference: payment.reference, in: db)
             try db.execute(
                 sql: "UPDATE payment SET unsettled = ? WHERE reference = ?",
@@ -248,7 +254,8 @@ public final class PaymentStore: Sendable {
     }
 
     private static func upsert(_ operation: MoneyOperation, reference: String, in db: Database) throws {
-        let payload = String(decoding: try Self.encoder.encode(operation), as: UTF8.self)
+        let stored = StoredMoneyOperation(operation, schema: StoredPayment.schemaVersion)
+        let payload = String(decoding: try Self.encoder.encode(stored), as: UTF8.self)
         try db.execute(
             sql: """
                 INSERT INTO operation (id, reference, kind, amount, state, origin, idempotencyKey, fingerprint,
@@ -267,11 +274,18 @@ public final class PaymentStore: Sendable {
     private static func operations(reference: String, in db: Database) throws -> [MoneyOperation] {
         try Row.fetchAll(
             db,
-            sql: "SELECT fingerprint, payload FROM operation WHERE reference = ? ORDER BY createdAt, rowid",
+            sql: "SELECT id, fingerprint, payload FROM operation WHERE reference = ? ORDER BY createdAt, rowid",
             arguments: [reference]
         ).map { row in
             let payload: String = row["payload"]
-            var operation = try Self.decoder.decode(MoneyOperation.self, from: Data(payload.utf8))
+            let stored: StoredMoneyOperation
+            do {
+                stored = try Self.decoder.decode(StoredMoneyOperation.self, from: Data(payload.utf8))
+            } catch var error as StoredPayment.NewerSchema {
+                error.subject = "Operation \(row["id"] as String) of payment \(reference)"
+                throw error
+            }
+            var operation = stored.operation
             operation.fingerprint = row["fingerprint"]
             return operation
         }
@@ -279,7 +293,8 @@ public final class PaymentStore: Sendable {
 
     // MARK: Payments and events
 
-    /// The stored form of a payment: the till's view (with its operations) plus what only the daemon needs.
+    /// What the store keeps of a payment: the domain payment (with its operations; its payload is a
+    /// ``StoredPayment``) plus what only the daemon needs.
     public struct Record: Sendable, Hashable {
         public var payment: Payment
         /// A digest of the creating request, to tell a retry from a different payment with the same reference.
@@ -309,6 +324,32 @@ public final class PaymentStore: Sendable {
         decoder.dateDecodingStrategy = .iso8601
         return decoder
     }()
+
+    /// The domain payment of a `payment` or `event` row's payload (any schema this build knows, see ``StoredPayment``).
+    ///
+    /// - Throws: ``StoredPayment/NewerSchema`` naming `subject` for a payload of a newer qrpayd, or the decoding error.
+    static func payment(fromPayload payload: String, subject: String) throws -> Payment {
+        do {
+            return try Self.decoder.decode(StoredPayment.self, from: Data(payload.utf8)).payment
+        } catch var error as StoredPayment.NewerSchema {
+            error.subject = subject
+            throw error
+        }
+    }
+
+    /// The payload a `payment` and an `event` row keep of `payment`: a ``StoredPayment`` in the current schema.
+    static func payload(of payment: Payment) throws -> String {
+        String(decoding: try Self.encoder.encode(StoredPayment(payment)), as: UTF8.self)
+    }
+
+    /// A read that failed: a payload of a newer qrpayd says so (``StoreError/Kind/newerSchema``); anything else is
+    /// damage.
+    private func readError(_ error: any Error, reading what: String) -> StoreError {
+        if let newer = error as? StoredPayment.NewerSchema {
+            return StoreError(kind: .newerSchema, message: "\(newer) (in \(self.path))")
+        }
+        return StoreError(kind: .corrupt, message: "Cannot read \(what) from \(self.path): \(error).")
+    }
 
     /// Writes the record, its operations and its event in one transaction; returns the event.
     @discardableResult
@@ -357,7 +398,7 @@ public final class PaymentStore: Sendable {
     }
 
     private static func write(_ record: Record, isNew: Bool, in db: Database) throws -> PaymentEvent {
-        let payload = String(decoding: try Self.encoder.encode(record.payment), as: UTF8.self)
+        let payload = try Self.payload(of: record.payment)
         let arguments: StatementArguments = [
             record.payment.reference, record.payment.orderId, record.payment.state.rawValue,
             record.payment.final, record.payment.createdAt, record.payment.updatedAt, record.fingerprint,
@@ -448,14 +489,15 @@ public final class PaymentStore: Sendable {
             return try self.database.read { db in
                 try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                     let payload: String = row["payload"]
-                    var payment = try Self.decoder.decode(Payment.self, from: Data(payload.utf8))
+                    let reference: String = row["reference"]
+                    var payment = try Self.payment(fromPayload: payload, subject: "Payment \(reference)")
                     // The operation table is the truth; the payload's copy is what the last event said.
                     payment.operations = try Self.operations(reference: payment.reference, in: db)
                     return Record(payment: payment, fingerprint: row["fingerprint"], paymentURL: row["paymentURL"])
                 }
             }
         } catch {
-            throw StoreError(kind: .corrupt, message: "Cannot read payments from \(self.path): \(error).")
+            throw self.readError(error, reading: "payments")
         }
     }
 
@@ -470,14 +512,12 @@ public final class PaymentStore: Sendable {
                 )
                 .map { row in
                     let payload: String = row["payload"]
-                    return PaymentEvent(
-                        id: row["id"],
-                        payment: try Self.decoder.decode(Payment.self, from: Data(payload.utf8))
-                    )
+                    let id: Int64 = row["id"]
+                    return PaymentEvent(id: id, payment: try Self.payment(fromPayload: payload, subject: "Event \(id)"))
                 }
             }
         } catch {
-            throw StoreError(kind: .corrupt, message: "Cannot read events from \(self.path): \(error).")
+            throw self.readError(error, reading: "events")
         }
     }
 

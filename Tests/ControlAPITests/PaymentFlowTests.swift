@@ -102,5 +102,5 @@ import VippsSimulator
 
 /// `GET /v1/payments` as a till decodes it.
 struct PaymentListBody: Decodable {
-    var payments: [Payment]
+    var payments: [PaymentResource]
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ControlAPI
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -14,8 +15,9 @@ struct ControlClient: Sendable {
 
         var text: String { String(decoding: self.body, as: UTF8.self) }
 
-        func payment() throws -> Payment {
-            try ControlClient.decoder.decode(Payment.self, from: self.body)
+        /// The payment object, read with the daemon's own wire type.
+        func payment() throws -> PaymentResource {
+            try ControlClient.decoder.decode(PaymentResource.self, from: self.body)
         }
 
         func problem() throws -> Problem {
@@ -23,8 +25,8 @@ struct ControlClient: Sendable {
         }
 
         /// The `operation` member of a capture, refund or cancel answer.
-        func operation() throws -> MoneyOperation {
-            struct Wrapper: Decodable { var operation: MoneyOperation }
+        func operation() throws -> MoneyOperationResource {
+            struct Wrapper: Decodable { var operation: MoneyOperationResource }
             return try ControlClient.decoder.decode(Wrapper.self, from: self.body).operation
         }
 
@@ -41,9 +43,9 @@ struct ControlClient: Sendable {
         var detail: String
         var code: String
         var hint: String?
-        var vipps: VippsErrorInfo?
-        var payment: Payment?
-        var operation: MoneyOperation?
+        var vipps: VippsErrorResource?
+        var payment: PaymentResource?
+        var operation: MoneyOperationResource?
 
         var slug: String { String(self.type.dropFirst("urn:qrpayd:error:".count)) }
     }

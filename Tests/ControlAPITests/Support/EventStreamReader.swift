@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ControlAPI
 import Foundation
 import PaymentCore
 import ServerSentEvents
@@ -17,17 +18,19 @@ struct EventStreamReader {
     }
 
     /// The next `event: payment`, skipping comments and the `retry:` hint.
-    mutating func nextPayment() async throws -> (id: Int64, payment: Payment)? {
+    mutating func nextPayment() async throws -> (id: Int64, payment: PaymentResource)? {
         while let event = try await self.blocks.next(ofType: "payment") {
             guard let id = event.id.flatMap({ Int64($0) }) else { continue }
-            return (id, try ControlClient.decoder.decode(Payment.self, from: Data((event.data ?? "").utf8)))
+            return (id, try ControlClient.decoder.decode(PaymentResource.self, from: Data((event.data ?? "").utf8)))
         }
         return nil
     }
 
     /// Payment events up to and including the first that satisfies `condition`.
-    mutating func payments(until condition: (Payment) -> Bool) async throws -> [(id: Int64, payment: Payment)] {
-        var seen: [(id: Int64, payment: Payment)] = []
+    mutating func payments(until condition: (PaymentResource) -> Bool) async throws -> [(
+        id: Int64, payment: PaymentResource
+    )] {
+        var seen: [(id: Int64, payment: PaymentResource)] = []
         while let event = try await self.nextPayment() {
             seen.append(event)
             if condition(event.payment) { return seen }
