@@ -7,6 +7,8 @@ let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // `import X` is internal: a module's public API names only what it imports with `public import`.
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(

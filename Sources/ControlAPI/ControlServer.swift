@@ -1,11 +1,11 @@
 import Hummingbird
 import HummingbirdCore
-import Logging
+public import Logging
 import NIOCore
 import NIOPosix
-import PaymentCore
+public import PaymentCore
 import ServerSentEvents
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// The till's HTTP API on the control socket (shared/design/CONTROL-API.md).
 ///

@@ -1,5 +1,5 @@
-import Foundation
-import PaymentCore
+public import Foundation
+public import PaymentCore
 
 /// The answer to `GET /v1/health`: what an operator or a till checks before it sends a customer to the screen.
 ///

@@ -1,6 +1,6 @@
-import Foundation
-import PaymentCore
-import VippsAPI
+public import Foundation
+public import PaymentCore
+public import VippsAPI
 
 /// The control API's payment object (`#/components/schemas/Payment` in `openapi.json`), made from a domain
 /// ``Payment``: what every answer, list, problem and `/v1/events` message carries.

@@ -1,8 +1,8 @@
 import Hummingbird
-import Logging
+public import Logging
 import NIOCore
 import ServerSentEvents
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Serves the kiosk page on loopback and streams ``DisplayFeed`` to it.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension DisplayScreen {
     /// The encoder behind `/events`: ISO 8601 dates with milliseconds, which JavaScript's `Date` parses, and

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What the customer screen shows right now.
 ///

@@ -1,4 +1,4 @@
-import QRPayConfiguration
+public import QRPayConfiguration
 
 extension DisplaySettings {
     /// Reads `display.*` (all but `display.enabled`, which the daemon reads to decide whether to serve the page).

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Any JSON document, exactly as it travelled and read without a schema.
 ///

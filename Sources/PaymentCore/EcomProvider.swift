@@ -1,5 +1,5 @@
 import Foundation
-import VippsAPI
+public import VippsAPI
 
 /// The eCom v2 API as a ``PaymentProvider``: `skipLandingPage: false`, the QR API's one-time target URL (or the
 /// landing page itself in `payment-url` mode), and the payment's state derived from its transaction log.

@@ -1,5 +1,5 @@
 import Foundation
-import QRPayConfiguration
+public import QRPayConfiguration
 import QRRendering
 import VippsAPI
 

@@ -1,6 +1,6 @@
 import Foundation
-import QRRendering
-import VippsAPI
+public import QRRendering
+public import VippsAPI
 
 /// How the payment engine behaves; validated by the daemon's configuration before it gets here.
 public struct EngineConfiguration: Sendable {

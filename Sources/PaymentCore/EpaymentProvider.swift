@@ -1,5 +1,5 @@
 import Foundation
-import VippsAPI
+public import VippsAPI
 
 /// The ePayment API v1 as a ``PaymentProvider``: the QR user flow with `TEXT/TARGETURL`, so the answer's
 /// `redirectUrl` is the QR code's text and no QR API call is made.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A capture, refund or cancel: asked for by the till or by qrpayd itself (auto-capture, the void of a payment nobody
 /// may be charged for), stored before it is sent, and finished exactly once.

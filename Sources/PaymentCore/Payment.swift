@@ -1,5 +1,5 @@
-import Foundation
-import VippsAPI
+public import Foundation
+public import VippsAPI
 
 /// Where a payment is. The names are the control API's and never change.
 public enum PaymentState: String, Sendable, Hashable, Codable, CaseIterable {

@@ -1,8 +1,8 @@
-import Foundation
-import Logging
-import Metrics
+public import Foundation
+public import Logging
+public import Metrics
 import QRRendering
-import VippsAPI
+public import VippsAPI
 
 /// What the till asks to create.
 public struct PaymentRequest: Sendable, Hashable {

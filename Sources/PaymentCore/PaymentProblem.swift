@@ -1,4 +1,4 @@
-import VippsAPI
+public import VippsAPI
 
 /// A refusal or failure the till gets as `application/problem+json` (RFC 9457).
 ///

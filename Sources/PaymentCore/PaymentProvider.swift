@@ -1,5 +1,5 @@
-import Foundation
-import VippsAPI
+public import Foundation
+public import VippsAPI
 
 /// The payment provider as the state machine sees it: create a payment, read it, capture, refund, cancel, and the
 /// text for its QR code. eCom v2 is one implementation (``EcomProvider``), the ePayment API v1 the other

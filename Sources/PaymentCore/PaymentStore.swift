@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// Why the state store could not be used. The daemon refuses to start rather than guess.

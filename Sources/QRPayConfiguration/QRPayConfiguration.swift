@@ -1,4 +1,4 @@
-import Configuration
+public import Configuration
 
 /// The settings `qrpayd` and `qrpayctl` both read: which Vipps sales unit, with which secrets, and how the daemon runs
 /// on this box. The payment engine's and the customer screen's own settings are read by their modules

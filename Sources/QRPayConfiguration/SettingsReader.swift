@@ -1,4 +1,4 @@
-import Configuration
+public import Configuration
 import Foundation
 
 /// Typed reads of qrpayd's settings with range checks that name the key in the error. Each module reads its own

@@ -1,5 +1,5 @@
 import Foundation
-import VippsAPI
+public import VippsAPI
 
 /// Which Vipps sales unit this box takes payments for, and how qrpayd reaches it: `vipps.*`, the two secrets and the
 /// sales unit's currency (`payment.currency`, which the chosen API must support).

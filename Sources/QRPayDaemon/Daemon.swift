@@ -1,13 +1,13 @@
 import AsyncHTTPClient
-import ControlAPI
+public import ControlAPI
 import CustomerDisplay
 import Foundation
-import Logging
+public import Logging
 import PaymentCore
 import QRPayConfiguration
 import ServiceLifecycle
-import SystemdSupport
-import UnixSignals
+public import SystemdSupport
+public import UnixSignals
 import VippsAPI
 
 /// The composition root shared by `qrpayd`'s `main`, demo mode and the tests: builds every part from the

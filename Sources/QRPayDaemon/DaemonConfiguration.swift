@@ -1,7 +1,7 @@
-import Configuration
-import CustomerDisplay
-import PaymentCore
-import QRPayConfiguration
+public import Configuration
+public import CustomerDisplay
+public import PaymentCore
+public import QRPayConfiguration
 import VippsAPI
 
 /// Everything qrpayd needs to run, read once at start-up and validated as a whole: the settings `qrpayctl` reads too

@@ -1,6 +1,6 @@
-import CustomerDisplay
+public import CustomerDisplay
 import Foundation
-import PaymentCore
+public import PaymentCore
 import VippsAPI
 
 /// Turns payment changes into customer screens. Only the payment in front of the customer moves the screen: a refund

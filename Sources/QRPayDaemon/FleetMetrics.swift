@@ -1,6 +1,6 @@
 import Foundation
-import Metrics
-import Prometheus
+public import Metrics
+public import Prometheus
 
 /// The daemon's metrics: one Prometheus registry that every part counts into through swift-metrics, and the text a
 /// scrape of `GET /metrics` returns (on the control socket, and on `metrics.listen` when enabled).

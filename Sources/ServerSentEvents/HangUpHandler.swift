@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Closes a connection whose client hangs up (its end of the connection closes) while an event stream runs on it, so
 /// the stream ends at once instead of at the next keep-alive write.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// One block of a `text/event-stream` (the format browsers' EventSource reads): what a server writes and what a
 /// reader gets back, with the same fields either way.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Reads ``ServerSentEvent``s from a response body that arrives as `ByteBuffer`s (AsyncHTTPClient's, say), through
 /// one ``ServerSentEventParser``.

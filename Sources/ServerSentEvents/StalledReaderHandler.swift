@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Closes a connection whose client has stopped reading its answers.
 ///

@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 
 /// A swift-log backend that writes each entry to journald over its native protocol, as structured fields.
 ///

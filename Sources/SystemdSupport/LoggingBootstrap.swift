@@ -1,11 +1,11 @@
-import Glibc
-import Logging
+public import Glibc
+public import Logging
 import Synchronization
 
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+    public import FoundationEssentials
 #else
-    import Foundation
+    public import Foundation
 #endif
 
 /// Chooses where the daemon's logs go: journald's native protocol when systemd connected stderr to the journal,

@@ -1,5 +1,5 @@
-import Glibc
-import Logging
+public import Glibc
+public import Logging
 
 /// A swift-log backend writing one line per entry to a file descriptor (stderr by default), for running outside
 /// systemd or when stderr is not the journal:

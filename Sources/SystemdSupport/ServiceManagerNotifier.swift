@@ -1,9 +1,9 @@
-import Glibc
+public import Glibc
 
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+    public import FoundationEssentials
 #else
-    import Foundation
+    public import Foundation
 #endif
 
 /// Tells systemd about the daemon's state (sd_notify(3)) without libsystemd.

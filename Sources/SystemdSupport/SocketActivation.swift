@@ -1,9 +1,9 @@
-import Glibc
+public import Glibc
 
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+    public import FoundationEssentials
 #else
-    import Foundation
+    public import Foundation
 #endif
 
 /// A listening socket systemd opened for this process (a `.socket` unit's `ListenStream=`).

@@ -1,5 +1,5 @@
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 
 /// Feeds systemd's watchdog (`WatchdogSec=`) only while the daemon's work loop is making progress.
 ///

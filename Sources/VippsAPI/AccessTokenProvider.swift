@@ -1,5 +1,5 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 
 /// An access token and when it stops working.
 public struct AccessToken: Sendable, CustomStringConvertible {

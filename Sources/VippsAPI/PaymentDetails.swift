@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One entry of `transactionLogHistory`.
 public struct TransactionLogEntry: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import NIOHTTP1
 
 /// A payment as `GET /epayment/v1/payments/{reference}` shows it.

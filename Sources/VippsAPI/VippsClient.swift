@@ -1,7 +1,7 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
-import Logging
-import Metrics
+public import Logging
+public import Metrics
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1

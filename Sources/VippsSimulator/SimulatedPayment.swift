@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The simulator's truth about one payment, independent of what any API answer said.
 public struct SimulatedPayment: Sendable, Hashable, Codable {

@@ -1,8 +1,8 @@
-import Foundation
+public import Foundation
 import Hummingbird
 import HummingbirdCore
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 
 /// A local stand-in for the Vipps access token, eCom v2, ePayment v1 and QR APIs, speaking their wire format with their
 /// rules and quirks, plus a control surface to play the customer, inject faults and read the truth.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Runs the real `qrpayctl` binary without blocking a thread of the cooperative pool while it runs.
 public enum CLIProcess {

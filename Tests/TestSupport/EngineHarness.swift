@@ -1,9 +1,9 @@
 import Foundation
 import Logging
-import Metrics
-import PaymentCore
+public import Metrics
+public import PaymentCore
 import VippsAPI
-import VippsSimulator
+public import VippsSimulator
 
 /// A payment engine with a real SQLite store in a temporary directory, talking to a simulator on loopback, with its
 /// poll loop running, for the length of one test.

@@ -1,10 +1,10 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Logging
-import Metrics
+public import Metrics
 import NIOCore
 import ServiceLifecycle
-import VippsAPI
-import VippsSimulator
+public import VippsAPI
+public import VippsSimulator
 
 /// A simulator on a loopback port and a real client pointed at it, for the length of one test.
 public struct SimulatorHarness: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Runs external tools (zbarimg, systemd-analyze, chromium, the project's own binaries) from tests.
 public enum ExternalTool {

@@ -1,5 +1,5 @@
 import Foundation
-import VippsSimulator
+public import VippsSimulator
 
 /// Vipps' per-orderId limits (ECOM-GUIDE §Rate limiting), checked over any 60-second window of the requests the
 /// simulator received, refused ones included. One place for every suite that judges a run by them.

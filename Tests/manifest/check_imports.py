@@ -23,7 +23,7 @@ PLATFORM = {
     "Synchronization", "Testing", "XCTest", "_Concurrency", "os", "Android", "WinSDK", "ucrt",
 }
 IMPORT = re.compile(
-    r"^\s*(?:@\w+\s+)*import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_]\w*)", re.M
+    r"^\s*(?:@\w+\s+)*(?:(?:public|package|internal|fileprivate|private)\s+)?import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_]\w*)", re.M
 )
 
 
