@@ -1,11 +1,11 @@
-public import QRPayConfiguration
+package import QRPayConfiguration
 
 extension DisplaySettings {
     /// Reads `display.*` (all but `display.enabled`, which the daemon reads to decide whether to serve the page).
     /// The values are checked by ``validate()`` when the page is served.
     ///
     /// - Throws: ``ConfigurationError`` naming the first bad setting.
-    public init(settings read: SettingsReader) throws(ConfigurationError) {
+    package init(settings read: SettingsReader) throws(ConfigurationError) {
         let languageName = read.string("display.language") ?? Language.norwegian.rawValue
         guard let language = Language(rawValue: languageName) else {
             throw ConfigurationError(key: "display.language", "'\(languageName)' must be 'nb', 'da', 'fi' or 'en'.")

@@ -1,5 +1,5 @@
 import Foundation
-public import QRPayConfiguration
+package import QRPayConfiguration
 import QRRendering
 import VippsAPI
 
@@ -7,7 +7,7 @@ extension EngineConfiguration {
     /// Reads and checks `payment.*` and `qr.*`; the API, currency and URLs come from the Vipps settings already read.
     ///
     /// - Throws: ``ConfigurationError`` naming the first bad setting.
-    public init(settings read: SettingsReader, vipps: VippsSettings) throws(ConfigurationError) {
+    package init(settings read: SettingsReader, vipps: VippsSettings) throws(ConfigurationError) {
         let prefix: String
         if let configured = read.string("payment.orderIdPrefix") {
             prefix = configured

@@ -1,14 +1,14 @@
-public import Configuration
+package import Configuration
 import Foundation
 import SystemPackage
 
 extension QRPayConfiguration {
     /// Where packages install the configuration file.
-    public static let defaultConfigFile = "/etc/qrpayd/qrpayd.json"
+    package static let defaultConfigFile = "/etc/qrpayd/qrpayd.json"
 
     /// Builds the configuration reader qrpayd and qrpayctl use: explicit overrides (command-line flags, demo mode),
     /// then the environment, then the JSON file. A missing file is fine only when it is the default path.
-    public static func reader(
+    package static func reader(
         file: String?,
         overrides: [String: String] = [:],
         environment: [String: String],

@@ -3,22 +3,22 @@ import SystemdSupport
 
 /// Where `qrpayd --demo` keeps its control socket and state, so `qrpayctl` can point at a running demo without
 /// linking the demo itself.
-public enum DemoLocation {
+package enum DemoLocation {
     /// The demo's directory: its control socket, and one state directory per running demo.
-    public static var directory: String {
+    package static var directory: String {
         FileManager.default.temporaryDirectory.appendingPathComponent("qrpayd-demo").path
     }
 
     /// The demo's control socket: a fixed path, so the README's commands work as written.
-    public static var socketPath: String { (Self.directory as NSString).appendingPathComponent("control.sock") }
+    package static var socketPath: String { (Self.directory as NSString).appendingPathComponent("control.sock") }
 
     /// Whether a demo (or anything) listens on the demo's socket.
-    public static func isRunning() -> Bool {
+    package static func isRunning() -> Bool {
         UnixSocketProbe.isListening(Self.socketPath)
     }
 
     /// Whether a demo seems to be around: something listens on its socket, or its directory exists.
-    public static func seemsPresent() -> Bool {
+    package static func seemsPresent() -> Bool {
         Self.isRunning() || FileManager.default.fileExists(atPath: Self.directory)
     }
 }

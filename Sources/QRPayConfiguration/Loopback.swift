@@ -1,9 +1,9 @@
 /// Which hosts are this box itself: the display may only listen there, and `vipps.baseURL` may use plain http only
 /// there (a simulator). One definition, so the daemon, its checks and `qrpayctl doctor` agree.
-public enum Loopback {
+package enum Loopback {
     /// A literal loopback address: 127.0.0.0/8, or `::1` with or without a URL's brackets. A name could resolve to
     /// anything, so names are not addresses.
-    public static func isAddress(_ host: String) -> Bool {
+    package static func isAddress(_ host: String) -> Bool {
         if host == "::1" || host == "[::1]" { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
         guard octets.count == 4, octets.first == "127" else { return false }
@@ -14,7 +14,7 @@ public enum Loopback {
     }
 
     /// A loopback address or `localhost`, for a URL this box connects to.
-    public static func isHost(_ host: String) -> Bool {
+    package static func isHost(_ host: String) -> Bool {
         host.lowercased() == "localhost" || Self.isAddress(host)
     }
 }

@@ -5,17 +5,17 @@ import Foundation
 /// In order: systemd credentials (`$CREDENTIALS_DIRECTORY/vipps-client-secret`, `.../vipps-subscription-key`, set up by
 /// `LoadCredential=`), then a file named by `vipps.clientSecretFile` / `vipps.subscriptionKeyFile` (which must not be
 /// readable by group or others), then the environment (`VIPPS_CLIENT_SECRET`, `VIPPS_SUBSCRIPTION_KEY`).
-public enum Secrets {
-    public static let clientSecretCredential = "vipps-client-secret"
-    public static let subscriptionKeyCredential = "vipps-subscription-key"
+package enum Secrets {
+    package static let clientSecretCredential = "vipps-client-secret"
+    package static let subscriptionKeyCredential = "vipps-subscription-key"
 
     /// Where a secret came from, for `qrpayctl doctor` and the start-up log (never the value).
-    public enum Source: Sendable, Hashable, CustomStringConvertible {
+    package enum Source: Sendable, Hashable, CustomStringConvertible {
         case credential(String)
         case file(String)
         case environment(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .credential(let name): "systemd credential \(name)"
             case .file(let path): "file \(path)"
@@ -24,10 +24,10 @@ public enum Secrets {
         }
     }
 
-    public struct Secret: Sendable, Hashable, CustomStringConvertible {
-        public let value: String
-        public let source: Source
-        public var description: String { "[secret from \(self.source)]" }
+    package struct Secret: Sendable, Hashable, CustomStringConvertible {
+        package let value: String
+        package let source: Source
+        package var description: String { "[secret from \(self.source)]" }
     }
 
     static func load(

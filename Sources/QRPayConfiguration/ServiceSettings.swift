@@ -1,20 +1,20 @@
 /// How the daemon runs on this box: its control socket, its state, its metrics endpoint and its log level.
-public struct ServiceSettings: Sendable {
+package struct ServiceSettings: Sendable {
     /// `control.socketPath` (default `/run/qrpayd/control.sock`).
-    public var controlSocketPath: String
+    package var controlSocketPath: String
     /// `control.socketMode` (octal, default `0660`).
-    public var controlSocketMode: UInt32
+    package var controlSocketMode: UInt32
     /// `state.directory` (default `$STATE_DIRECTORY` or `/var/lib/qrpayd`).
-    public var stateDirectory: String
+    package var stateDirectory: String
     /// Where to serve `GET /metrics` over TCP; nil when `metrics.enabled` is off.
-    public var metricsListen: MetricsListenAddress?
+    package var metricsListen: MetricsListenAddress?
     /// `log.level` (`info`).
-    public var logLevel: String
+    package var logLevel: String
 
     /// Reads and checks `control.*`, `state.*`, `metrics.*` and `log.*`.
     ///
     /// - Throws: ``ConfigurationError`` naming the first bad setting.
-    public init(settings read: SettingsReader, environment: [String: String]) throws(ConfigurationError) {
+    package init(settings read: SettingsReader, environment: [String: String]) throws(ConfigurationError) {
         self.controlSocketPath = read.string("control.socketPath") ?? "/run/qrpayd/control.sock"
         guard self.controlSocketPath.hasPrefix("/"), self.controlSocketPath.utf8.count < 108 else {
             throw ConfigurationError(key: "control.socketPath", "must be an absolute path shorter than 108 bytes.")
@@ -48,9 +48,9 @@ public struct ServiceSettings: Sendable {
 }
 
 /// `metrics.listen`: an IP address (IPv6 in brackets) or `localhost`, and a port.
-public struct MetricsListenAddress: Sendable, Hashable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
+package struct MetricsListenAddress: Sendable, Hashable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
 
     init(parsing text: String) throws(ConfigurationError) {
         let problem = ConfigurationError(
@@ -67,7 +67,7 @@ public struct MetricsListenAddress: Sendable, Hashable, CustomStringConvertible 
         self.port = port
     }
 
-    public var description: String {
+    package var description: String {
         self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)"
     }
 }

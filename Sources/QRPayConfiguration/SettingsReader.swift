@@ -1,17 +1,17 @@
-public import Configuration
+package import Configuration
 import Foundation
 
 /// Typed reads of qrpayd's settings with range checks that name the key in the error. Each module reads its own
 /// settings through one of these (`init(settings:)`), so every key is read, and explained, the same way.
-public struct SettingsReader: Sendable {
+package struct SettingsReader: Sendable {
     let config: ConfigReader
 
-    public init(config: ConfigReader) {
+    package init(config: ConfigReader) {
         self.config = config
     }
 
     /// A JSON file may hold a number where a string is expected (an MSN written 123456): accept both.
-    public func string(_ key: String) -> String? {
+    package func string(_ key: String) -> String? {
         let configKey = ConfigKey(key)
         let raw =
             self.config.string(forKey: configKey) ?? self.config.int(forKey: configKey).map(String.init)
@@ -20,7 +20,7 @@ public struct SettingsReader: Sendable {
     }
 
     /// A list: a JSON array of strings, or one comma-separated string (as an environment variable gives it).
-    public func strings(_ key: String) -> [String]? {
+    package func strings(_ key: String) -> [String]? {
         if let list = self.config.stringArray(forKey: ConfigKey(key)) {
             return list.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
@@ -29,11 +29,11 @@ public struct SettingsReader: Sendable {
         }
     }
 
-    public func int(_ key: String, default value: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    package func int(_ key: String, default value: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         try self.optionalInt(key, range: range) ?? value
     }
 
-    public func optionalInt(_ key: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+    package func optionalInt(_ key: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
         if let number = self.config.int(forKey: ConfigKey(key)) {
             guard range.contains(number) else {
                 throw ConfigurationError(key: key, "\(number) must be from \(range.lowerBound) to \(range.upperBound).")
@@ -50,7 +50,7 @@ public struct SettingsReader: Sendable {
         return number
     }
 
-    public func bool(_ key: String, default value: Bool) throws(ConfigurationError) -> Bool {
+    package func bool(_ key: String, default value: Bool) throws(ConfigurationError) -> Bool {
         guard let text = self.string(key) else { return value }
         switch text.lowercased() {
         case "true", "yes", "1", "on": return true

@@ -1,25 +1,25 @@
 import Foundation
-public import VippsAPI
+package import VippsAPI
 
 /// Which Vipps sales unit this box takes payments for, and how qrpayd reaches it: `vipps.*`, the two secrets and the
 /// sales unit's currency (`payment.currency`, which the chosen API must support).
-public struct VippsSettings: Sendable {
-    public var environment: VippsEnvironment
-    public var credentials: VippsCredentials
+package struct VippsSettings: Sendable {
+    package var environment: VippsEnvironment
+    package var credentials: VippsCredentials
     /// Where each secret came from (never its value), for `qrpayctl doctor` and the start-up log.
-    public var secretSources: [String: Secrets.Source]
-    public var requestTimeout: Duration
+    package var secretSources: [String: Secrets.Source]
+    package var requestTimeout: Duration
     /// `vipps.api`: the API new payments are created with.
-    public var api: VippsAPIKind
+    package var api: VippsAPIKind
     /// `payment.currency`.
-    public var currency: VippsCurrency
-    public var callbackPrefix: String
-    public var fallBackURL: String
+    package var currency: VippsCurrency
+    package var callbackPrefix: String
+    package var fallBackURL: String
 
     /// Reads and checks `vipps.*`, the secrets and `payment.currency`.
     ///
     /// - Throws: ``ConfigurationError`` naming the first bad setting.
-    public init(settings read: SettingsReader, environment: [String: String]) throws(ConfigurationError) {
+    package init(settings read: SettingsReader, environment: [String: String]) throws(ConfigurationError) {
         let environmentName = read.string("vipps.environment") ?? "test"
         let baseURL = read.string("vipps.baseURL")
         self.environment = try Self.vippsEnvironment(name: environmentName, baseURL: baseURL)

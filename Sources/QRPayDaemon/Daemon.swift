@@ -1,32 +1,32 @@
 import AsyncHTTPClient
-public import ControlAPI
+package import ControlAPI
 import CustomerDisplay
 import Foundation
-public import Logging
+package import Logging
 import PaymentCore
 import QRPayConfiguration
 import ServiceLifecycle
-public import SystemdSupport
-public import UnixSignals
+package import SystemdSupport
+package import UnixSignals
 import VippsAPI
 
 /// The composition root shared by `qrpayd`'s `main`, demo mode and the tests: builds every part from the
 /// configuration and runs them in one `ServiceGroup` until SIGTERM or SIGINT.
-public enum Daemon {
-    public struct Options: Sendable {
-        public var configuration: DaemonConfiguration
+package enum Daemon {
+    package struct Options: Sendable {
+        package var configuration: DaemonConfiguration
         /// Overrides the configured control socket: a descriptor from socket activation, or another path.
-        public var listener: ControlServer.Listener?
-        public var notifier: ServiceManagerNotifier
+        package var listener: ControlServer.Listener?
+        package var notifier: ServiceManagerNotifier
         /// Called once the daemon is ready: recovery done and the control socket accepting.
-        public var onReady: @Sendable () async -> Void
+        package var onReady: @Sendable () async -> Void
         /// Called with the customer display's port once it listens.
-        public var onDisplayListening: @Sendable (Int) async -> Void
+        package var onDisplayListening: @Sendable (Int) async -> Void
         /// Called with the metrics port once `metrics.listen` accepts scrapes (port 0 in tests).
-        public var onMetricsListening: @Sendable (Int) async -> Void
-        public var gracefulShutdownSignals: [UnixSignal]
+        package var onMetricsListening: @Sendable (Int) async -> Void
+        package var gracefulShutdownSignals: [UnixSignal]
 
-        public init(
+        package init(
             configuration: DaemonConfiguration,
             listener: ControlServer.Listener? = nil,
             notifier: ServiceManagerNotifier = ServiceManagerNotifier(),
@@ -49,7 +49,7 @@ public enum Daemon {
     ///
     /// Start-up order is what makes a crash safe: open the store (refuse to start if it is damaged), reconcile every
     /// open payment with Vipps, and only then open the control socket and tell systemd `READY=1`.
-    public static func run(_ options: Options, logger: Logger) async throws {
+    package static func run(_ options: Options, logger: Logger) async throws {
         let configuration = options.configuration
         let notifier = options.notifier
         logger.notice(

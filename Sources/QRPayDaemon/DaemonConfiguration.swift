@@ -1,7 +1,7 @@
-public import Configuration
-public import CustomerDisplay
-public import PaymentCore
-public import QRPayConfiguration
+package import Configuration
+package import CustomerDisplay
+package import PaymentCore
+package import QRPayConfiguration
 import VippsAPI
 
 /// Everything qrpayd needs to run, read once at start-up and validated as a whole: the settings `qrpayctl` reads too
@@ -33,20 +33,20 @@ import VippsAPI
 /// - `metrics.enabled` (default false, or true when `metrics.listen` is set), `metrics.listen` (`host:port`, default
 ///   `127.0.0.1:9808`): Prometheus metrics over TCP. `GET /metrics` on the control socket works either way.
 /// - `log.level` (`info`).
-public struct DaemonConfiguration: Sendable {
+package struct DaemonConfiguration: Sendable {
     /// Which Vipps sales unit, with which secrets and API.
-    public var vipps: VippsSettings
+    package var vipps: VippsSettings
     /// The control socket, the state directory, metrics and logging.
-    public var service: ServiceSettings
-    public var engine: EngineConfiguration
+    package var service: ServiceSettings
+    package var engine: EngineConfiguration
     /// `display.enabled`: whether qrpayd serves the customer screen.
-    public var displayEnabled: Bool
-    public var display: DisplaySettings
+    package var displayEnabled: Bool
+    package var display: DisplaySettings
 
     /// Reads and checks every setting.
     ///
     /// - Throws: ``ConfigurationError`` naming the first bad setting.
-    public init(config: ConfigReader, environment: [String: String]) throws(ConfigurationError) {
+    package init(config: ConfigReader, environment: [String: String]) throws(ConfigurationError) {
         let read = SettingsReader(config: config)
         let shared = try QRPayConfiguration(settings: read, environment: environment)
         self.vipps = shared.vipps

@@ -13,25 +13,25 @@ import VippsSimulator
 /// `qrpayd --demo`: the daemon, the customer display and an embedded Vipps simulator whose customer scans and approves
 /// every payment by itself (or, by the amount's øre, declines, has the card refused, or walks away), in a temporary
 /// state directory. One command on a fresh machine shows the whole flow.
-public enum DemoMode {
+package enum DemoMode {
     /// Another demo (or daemon) already listens on the socket this demo would use.
-    public struct AlreadyRunning: Error, CustomStringConvertible {
-        public var socketPath: String
-        public var description: String {
+    package struct AlreadyRunning: Error, CustomStringConvertible {
+        package var socketPath: String
+        package var description: String {
             "a qrpayd demo is already running on \(self.socketPath). Use it (export QRPAYD_SOCKET=\(self.socketPath)), "
                 + "stop it with Ctrl-C in its terminal, or start a second one with --control-socket PATH --display-port 0."
         }
     }
 
     /// The demo customer's behaviour by amount, one line each, for the banner and the README.
-    public static var customerGuide: String {
+    package static var customerGuide: String {
         VippsSimulatorConfiguration.AutoCustomer.Behaviour.allCases.map { behaviour in
             "  ,\(String(format: "%02d", behaviour.rawValue)) (e.g. 129.\(String(format: "%02d", behaviour.rawValue))kr): "
                 + behaviour.summary
         }.joined(separator: "\n")
     }
 
-    public static func run(overrides: [String: String]) async throws {
+    package static func run(overrides: [String: String]) async throws {
         let base = DemoLocation.directory
         let socket = overrides["control.socketPath"] ?? DemoLocation.socketPath
         // Before anything starts: a second demo says so at once, without the noise of a half-started daemon.

@@ -1,11 +1,11 @@
-public import CustomerDisplay
+package import CustomerDisplay
 import Foundation
-public import PaymentCore
+package import PaymentCore
 import VippsAPI
 
 /// Turns payment changes into customer screens. Only the payment in front of the customer moves the screen: a refund
 /// of yesterday's payment must not flash "paid" at today's customer.
-public actor DisplayBridge {
+package actor DisplayBridge {
     private let feed: DisplayFeed
     private var onScreen: String?
     private var current: Payment?
@@ -15,11 +15,11 @@ public actor DisplayBridge {
     /// The QR on screen expires with the landing page: 5 minutes after the payment was created.
     static let qrLifetime: TimeInterval = 300
 
-    public init(feed: DisplayFeed) {
+    package init(feed: DisplayFeed) {
         self.feed = feed
     }
 
-    public func handle(_ update: PaymentEngineUpdate) async {
+    package func handle(_ update: PaymentEngineUpdate) async {
         switch update {
         case .payment(let payment):
             if payment.state == .awaitingScan || payment.state == .initiating {

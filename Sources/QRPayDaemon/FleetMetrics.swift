@@ -1,6 +1,6 @@
 import Foundation
-public import Metrics
-public import Prometheus
+package import Metrics
+package import Prometheus
 
 /// The daemon's metrics: one Prometheus registry that every part counts into through swift-metrics, and the text a
 /// scrape of `GET /metrics` returns (on the control socket, and on `metrics.listen` when enabled).
@@ -8,10 +8,10 @@ public import Prometheus
 /// Counters and histograms move as things happen; gauges that describe a state (open payments, pending money, the
 /// token's expiry, connected screens, the process) are set just before each scrape. No label carries a till
 /// reference, an orderId or anything secret: every label value comes from a fixed set.
-public struct FleetMetrics: Sendable {
-    public let registry: PrometheusCollectorRegistry
+package struct FleetMetrics: Sendable {
+    package let registry: PrometheusCollectorRegistry
     /// Hand this to the parts that count (engine, Vipps client).
-    public let factory: any MetricsFactory
+    package let factory: any MetricsFactory
     private let process: ProcessMetrics
 
     enum Name {
@@ -23,7 +23,7 @@ public struct FleetMetrics: Sendable {
     ///   - version: qrpayd's version.
     ///   - api: the Vipps API backend in use (`vipps.api`: `ecom` or `epayment`).
     ///   - environment: `test` or `production`.
-    public init(version: String, api: String, environment: String) {
+    package init(version: String, api: String, environment: String) {
         let registry = PrometheusCollectorRegistry()
         var prometheus = PrometheusMetricsFactory(registry: registry)
         prometheus.durationHistogramBuckets = Self.buckets
@@ -87,12 +87,12 @@ public struct FleetMetrics: Sendable {
     private static func seconds(_ values: Double...) -> [Duration] { values.map { Duration.seconds($0) } }
 
     /// How many customer pages hold the display's event stream open (only when the display is enabled).
-    public func screensConnected(_ count: Int) {
+    package func screensConnected(_ count: Int) {
         Gauge(label: Name.screensConnected, factory: self.factory).record(count)
     }
 
     /// The Prometheus text exposition of everything counted so far, with the process gauges read now.
-    public func exposition() -> String {
+    package func exposition() -> String {
         self.process.record()
         return self.registry.emitToString()
     }

@@ -1,4 +1,4 @@
-public import NIOCore
+package import NIOCore
 import ServiceLifecycle
 import Synchronization
 
@@ -19,9 +19,9 @@ import Synchronization
 ///     if channel.isActive { try await writer.finish(nil) }
 /// }
 /// ```
-public struct EventStreamWriter: Sendable {
+package struct EventStreamWriter: Sendable {
     /// What a client may have waiting.
-    public enum Mailbox: Sendable {
+    package enum Mailbox: Sendable {
         /// Every event in order, at most `limit` waiting; one more disconnects the client (it reconnects and
         /// catches up from its last id).
         case queue(limit: Int)
@@ -30,17 +30,17 @@ public struct EventStreamWriter: Sendable {
     }
 
     /// The `Content-Type` of the response.
-    public static let contentType = "text/event-stream"
+    package static let contentType = "text/event-stream"
 
-    public var mailbox: Mailbox
+    package var mailbox: Mailbox
     /// How often a quiet stream carries a keep-alive comment.
-    public var keepAliveInterval: Duration
+    package var keepAliveInterval: Duration
     /// The `retry:` written first: how long a client waits before reconnecting when the stream ends.
-    public var reconnectDelay: Duration
+    package var reconnectDelay: Duration
     /// A write that has waited this long means the client stopped reading (checked at each keep-alive tick).
-    public var stalledWriteLimit: Duration
+    package var stalledWriteLimit: Duration
 
-    public init(
+    package init(
         mailbox: Mailbox = .queue(limit: 256),
         keepAliveInterval: Duration = .seconds(15),
         reconnectDelay: Duration = .seconds(1),
@@ -56,7 +56,7 @@ public struct EventStreamWriter: Sendable {
     ///
     /// Returns when the stream is over; the caller then ends the response if `channel` is still active.
     /// - Throws: The error of `render` or `write` (a write fails once the client is gone or disconnected).
-    public func run<Element: Sendable>(
+    package func run<Element: Sendable>(
         _ source: AsyncStream<Element>,
         on channel: any Channel,
         render: (Element) throws -> ServerSentEvent,

@@ -1,4 +1,4 @@
-public import NIOCore
+package import NIOCore
 
 /// Closes a connection whose client hangs up (its end of the connection closes) while an event stream runs on it, so
 /// the stream ends at once instead of at the next keep-alive write.
@@ -7,9 +7,9 @@ public import NIOCore
 /// stream's answer never ends: without this the hang-up would go unnoticed. Outside a stream the end of the input is
 /// passed on untouched, so a client that half-closes after its request still gets its answer.
 /// ``EventStreamWriter`` says when its stream starts and ends with outbound user events.
-public final class HangUpHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    public typealias InboundIn = Any
-    public typealias OutboundIn = Any
+package final class HangUpHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    package typealias InboundIn = Any
+    package typealias OutboundIn = Any
 
     /// Sent by ``EventStreamWriter`` when it starts writing on this connection.
     struct StreamStarted: Sendable {}
@@ -19,9 +19,9 @@ public final class HangUpHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var streams = 0
     private var inputClosed = false
 
-    public init() {}
+    package init() {}
 
-    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             self.inputClosed = true
             if self.streams > 0 { context.close(promise: nil) }
@@ -29,7 +29,8 @@ public final class HangUpHandler: ChannelDuplexHandler, RemovableChannelHandler 
         context.fireUserInboundEventTriggered(event)
     }
 
-    public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+    package func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?)
+    {
         switch event {
         case is StreamStarted:
             self.streams += 1

@@ -1,20 +1,20 @@
-public import NIOCore
+package import NIOCore
 
 /// One block of a `text/event-stream` (the format browsers' EventSource reads): what a server writes and what a
 /// reader gets back, with the same fields either way.
-public struct ServerSentEvent: Sendable, Hashable {
+package struct ServerSentEvent: Sendable, Hashable {
     /// `event:`, the event's type (EventSource's `message` when absent).
-    public var event: String?
+    package var event: String?
     /// `id:`, which the client sends back as `Last-Event-ID` when it reconnects.
-    public var id: String?
+    package var id: String?
     /// The `data:` lines joined with newlines; nil when the block had none.
-    public var data: String?
+    package var data: String?
     /// `retry:`, how many milliseconds a client waits before reconnecting.
-    public var retry: Int?
+    package var retry: Int?
     /// Comment lines (`: text`), without the colon and the space after it.
-    public var comments: [String]
+    package var comments: [String]
 
-    public init(
+    package init(
         event: String? = nil,
         id: String? = nil,
         data: String? = nil,
@@ -29,22 +29,22 @@ public struct ServerSentEvent: Sendable, Hashable {
     }
 
     /// A comment: clients ignore it, but writing it finds dead connections and keeps idle ones (and proxies) open.
-    public static let keepAlive = ServerSentEvent(comments: ["keep-alive"])
+    package static let keepAlive = ServerSentEvent(comments: ["keep-alive"])
 
     /// Tells the client how long to wait before reconnecting when the stream ends (a restart, say).
-    public static func reconnect(after delay: Duration) -> ServerSentEvent {
+    package static func reconnect(after delay: Duration) -> ServerSentEvent {
         let (seconds, attoseconds) = delay.components
         return ServerSentEvent(retry: Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000))
     }
 
     /// Whether the block carries only comments (a keep-alive).
-    public var isComment: Bool {
+    package var isComment: Bool {
         self.event == nil && self.id == nil && self.data == nil && self.retry == nil
     }
 
     /// The block as it goes on the wire, ending in its blank line. Data with newlines becomes several `data:` lines;
     /// a newline in a comment, `event:` or `id:` (which would end the field early) is dropped.
-    public func encoded() -> ByteBuffer {
+    package func encoded() -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.reserveCapacity((self.data?.utf8.count ?? 0) + 64)
         for comment in self.comments {

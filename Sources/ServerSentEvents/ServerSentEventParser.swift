@@ -8,7 +8,7 @@
 /// parser.append(chunk.readableBytesView)
 /// while let event = parser.next() { … }
 /// ```
-public struct ServerSentEventParser: Sendable {
+package struct ServerSentEventParser: Sendable {
     private var pending: [UInt8] = []
     /// Where the next unread line starts in `pending`.
     private var start = 0
@@ -18,10 +18,10 @@ public struct ServerSentEventParser: Sendable {
     private var blockHasFields = false
     private var dataLines: [String] = []
 
-    public init() {}
+    package init() {}
 
     /// Adds the next bytes of the stream.
-    public mutating func append(_ bytes: some Sequence<UInt8>) {
+    package mutating func append(_ bytes: some Sequence<UInt8>) {
         if self.start > 0, self.start >= self.pending.count / 2 {
             self.pending.removeFirst(self.start)
             self.start = 0
@@ -30,7 +30,7 @@ public struct ServerSentEventParser: Sendable {
     }
 
     /// The next whole block (an event, a `retry:` or a comment); nil until more bytes come.
-    public mutating func next() -> ServerSentEvent? {
+    package mutating func next() -> ServerSentEvent? {
         while let line = self.nextLine() {
             if line.isEmpty {
                 if let event = self.endBlock() { return event }

@@ -1,17 +1,17 @@
-public import NIOCore
+package import NIOCore
 
 /// Reads ``ServerSentEvent``s from a response body that arrives as `ByteBuffer`s (AsyncHTTPClient's, say), through
 /// one ``ServerSentEventParser``.
-public struct ServerSentEventReader<Body: AsyncSequence> where Body.Element == ByteBuffer {
+package struct ServerSentEventReader<Body: AsyncSequence> where Body.Element == ByteBuffer {
     private var chunks: Body.AsyncIterator
     private var parser = ServerSentEventParser()
 
-    public init(_ body: Body) {
+    package init(_ body: Body) {
         self.chunks = body.makeAsyncIterator()
     }
 
     /// The next block, comments and `retry:` included; nil when the stream ended. Rethrows the body's error.
-    public mutating func next() async throws -> ServerSentEvent? {
+    package mutating func next() async throws -> ServerSentEvent? {
         while true {
             if let event = self.parser.next() { return event }
             guard let chunk = try await self.chunks.next() else { return nil }
@@ -20,7 +20,7 @@ public struct ServerSentEventReader<Body: AsyncSequence> where Body.Element == B
     }
 
     /// The next block with an `event:` of `type`, skipping everything else.
-    public mutating func next(ofType type: String) async throws -> ServerSentEvent? {
+    package mutating func next(ofType type: String) async throws -> ServerSentEvent? {
         while let event = try await self.next() {
             if event.event == type { return event }
         }

@@ -1,4 +1,4 @@
-public import NIOCore
+package import NIOCore
 
 /// Closes a connection whose client has stopped reading its answers.
 ///
@@ -13,20 +13,20 @@ public import NIOCore
 ///
 /// It may sit anywhere in the pipeline (counting bytes or HTTP parts comes to the same); what it sees passes through
 /// untouched.
-public final class StalledReaderHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    public typealias InboundIn = NIOAny
-    public typealias OutboundIn = NIOAny
+package final class StalledReaderHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    package typealias InboundIn = NIOAny
+    package typealias OutboundIn = NIOAny
 
     private let timeout: TimeAmount
     private var closing: Scheduled<Void>?
     /// Writes passed on and not yet completed (written to the socket, or failed).
     private var outstanding = 0
 
-    public init(timeout: TimeAmount) {
+    package init(timeout: TimeAmount) {
         self.timeout = timeout
     }
 
-    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let promise = promise ?? context.eventLoop.makePromise(of: Void.self)
         self.outstanding += 1
         promise.futureResult.assumeIsolated().whenComplete { _ in
@@ -38,18 +38,18 @@ public final class StalledReaderHandler: ChannelDuplexHandler, RemovableChannelH
         context.write(data, promise: promise)
     }
 
-    public func flush(context: ChannelHandlerContext) {
+    package func flush(context: ChannelHandlerContext) {
         context.flush()
         // Writes the socket took at once have completed by now; what is left waits for the reader.
         self.watch(context)
     }
 
-    public func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         self.cancel()
         context.fireChannelInactive()
     }
 
-    public func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         self.cancel()
     }
 

@@ -4,25 +4,25 @@
 /// A value without a newline is written as `NAME=value\n`; a value containing one as `NAME\n`, its length as a
 /// little-endian `UInt64`, the raw bytes, and `\n`. Field names are normalised with ``normalizedFieldName(_:)``
 /// and values are capped at ``maximumValueSize`` bytes so one runaway value cannot make the datagram too large.
-public struct JournalEntry: Sendable, Hashable {
+package struct JournalEntry: Sendable, Hashable {
     /// One `NAME=value` pair. A name may repeat: the journal keeps every value.
-    public struct Field: Sendable, Hashable {
-        public let name: String
-        public let value: [UInt8]
+    package struct Field: Sendable, Hashable {
+        package let name: String
+        package let value: [UInt8]
     }
 
     /// The default cap on one value, in bytes.
-    public static let defaultMaximumValueSize = 64 * 1024
+    package static let defaultMaximumValueSize = 64 * 1024
 
     /// What replaces the tail of a value longer than ``maximumValueSize``.
-    public static let truncationMarker = "…[truncated]"
+    package static let truncationMarker = "…[truncated]"
 
     /// Values longer than this many bytes are cut, at a UTF-8 boundary, and end with ``truncationMarker``.
-    public let maximumValueSize: Int
+    package let maximumValueSize: Int
 
-    public private(set) var fields: [Field] = []
+    package private(set) var fields: [Field] = []
 
-    public init(maximumValueSize: Int = JournalEntry.defaultMaximumValueSize) {
+    package init(maximumValueSize: Int = JournalEntry.defaultMaximumValueSize) {
         self.maximumValueSize = max(maximumValueSize, Self.truncationMarker.utf8.count)
     }
 
@@ -30,7 +30,7 @@ public struct JournalEntry: Sendable, Hashable {
     ///
     /// - Returns: Whether the field was added.
     @discardableResult
-    public mutating func append(_ name: String, _ value: String) -> Bool {
+    package mutating func append(_ name: String, _ value: String) -> Bool {
         guard let fieldName = Self.normalizedFieldName(name) else { return false }
         self.append(validFieldName: fieldName, value)
         return true
@@ -42,7 +42,7 @@ public struct JournalEntry: Sendable, Hashable {
     }
 
     /// The datagram for this entry.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(self.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.count + 10 })
         for field in self.fields {

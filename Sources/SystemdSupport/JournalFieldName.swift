@@ -1,6 +1,6 @@
 extension JournalEntry {
     /// The longest field name journald accepts.
-    public static let maximumFieldNameLength = 64
+    package static let maximumFieldNameLength = 64
 
     /// Turns a swift-log metadata key into a journal field name, or `nil` when nothing usable is left.
     ///
@@ -8,7 +8,7 @@ extension JournalEntry {
     /// journald itself adds) or a digit, and are at most 64 characters. So `payment.reference` becomes
     /// `PAYMENT_REFERENCE`, `orderId` becomes `ORDER_ID` (camel-case words are split), anything else becomes `_`
     /// (runs collapsed, trailing ones dropped), and leading `_` and digits are removed.
-    public static func normalizedFieldName(_ key: String) -> String? {
+    package static func normalizedFieldName(_ key: String) -> String? {
         var name: [UInt8] = []
         name.reserveCapacity(key.utf8.count + 4)
         let scalars = Array(key.unicodeScalars)

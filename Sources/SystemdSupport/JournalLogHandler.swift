@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 
 /// A swift-log backend that writes each entry to journald over its native protocol, as structured fields.
 ///
@@ -8,9 +8,9 @@ public import Logging
 ///
 /// - Important: Logging never fails the caller and never waits for journald: an entry that cannot be sent at once
 ///   (journald gone, its queue full) is dropped. A lost line is the lesser evil.
-public struct JournalLogHandler: LogHandler {
+package struct JournalLogHandler: LogHandler {
     /// Where journald listens for native-protocol datagrams.
-    public static let defaultSocketPath = "/run/systemd/journal/socket"
+    package static let defaultSocketPath = "/run/systemd/journal/socket"
 
     /// The value cap used when an entry is too large for one datagram and is sent again, smaller.
     static let fallbackMaximumValueSize = 4 * 1024
@@ -26,9 +26,9 @@ public struct JournalLogHandler: LogHandler {
     /// file descriptor.
     private static let sharedSocket: UnixDatagramSocket? = try? UnixDatagramSocket()
 
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
+    package var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
 
     private let label: String
     private let identifier: String
@@ -39,7 +39,7 @@ public struct JournalLogHandler: LogHandler {
     ///   - identifier: The program name, written as `SYSLOG_IDENTIFIER` (what `journalctl -t` matches).
     ///   - socketPath: journald's socket; tests bind their own.
     ///   - metadataProvider: Contextual metadata added to every entry.
-    public init(
+    package init(
         label: String,
         identifier: String,
         socketPath: String = JournalLogHandler.defaultSocketPath,
@@ -51,12 +51,12 @@ public struct JournalLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { self.metadata[key] }
         set { self.metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         guard let socket = Self.sharedSocket else { return }
         let entry = self.entry(for: event, maximumValueSize: JournalEntry.defaultMaximumValueSize)
         do {

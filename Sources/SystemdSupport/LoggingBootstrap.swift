@@ -1,16 +1,16 @@
-public import Glibc
-public import Logging
+package import Glibc
+package import Logging
 import Synchronization
 
 #if canImport(FoundationEssentials)
-    public import FoundationEssentials
+    package import FoundationEssentials
 #else
-    public import Foundation
+    package import Foundation
 #endif
 
 /// Chooses where the daemon's logs go: journald's native protocol when systemd connected stderr to the journal,
 /// one plain line per entry on stderr otherwise.
-public enum LoggingBootstrap {
+package enum LoggingBootstrap {
     private static let isBootstrapped = Mutex(false)
 
     /// The handler for a `Logger` labelled `label`.
@@ -24,7 +24,7 @@ public enum LoggingBootstrap {
     ///   - identifier: The program name journald files the entries under (`SYSLOG_IDENTIFIER`).
     ///   - environment: The process environment.
     ///   - standardError: The descriptor to compare with `$JOURNAL_STREAM` and to write plain lines to.
-    public static func makeLogHandler(
+    package static func makeLogHandler(
         label: String,
         identifier: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -39,7 +39,7 @@ public enum LoggingBootstrap {
     /// Installs the process-wide log backend. For `main` only: tests create handlers directly.
     ///
     /// Calling it again does nothing (swift-log itself would trap).
-    public static func bootstrap(identifier: String, logLevel: Logger.Level) {
+    package static func bootstrap(identifier: String, logLevel: Logger.Level) {
         let isFirstCall = self.isBootstrapped.withLock { isBootstrapped in
             defer { isBootstrapped = true }
             return !isBootstrapped

@@ -1,5 +1,5 @@
-public import Glibc
-public import Logging
+package import Glibc
+package import Logging
 
 /// A swift-log backend writing one line per entry to a file descriptor (stderr by default), for running outside
 /// systemd or when stderr is not the journal:
@@ -8,10 +8,10 @@ public import Logging
 ///
 /// Values are escaped (see ``LogTextEscaping``) so nothing a till sends can forge a line, secret-looking keys are
 /// redacted, and each line is a single `write(2)` so lines from concurrent tasks do not interleave.
-public struct PlainLogHandler: LogHandler {
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
+package struct PlainLogHandler: LogHandler {
+    package var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
 
     private let label: String
     private let fileDescriptor: Int32
@@ -20,7 +20,7 @@ public struct PlainLogHandler: LogHandler {
     ///   - label: The `Logger`'s label, shown in brackets.
     ///   - fileDescriptor: Where lines go; not closed by the handler.
     ///   - metadataProvider: Contextual metadata added to every line.
-    public init(
+    package init(
         label: String,
         fileDescriptor: Int32 = STDERR_FILENO,
         metadataProvider: Logger.MetadataProvider? = nil
@@ -30,12 +30,12 @@ public struct PlainLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { self.metadata[key] }
         set { self.metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var line = "\(LogTimestamp.now()) \(event.level.rawValue) [\(LogTextEscaping.escaped(self.label))] "
         line += LogTextEscaping.escaped(event.message.description)
         let metadata = LogMetadataFields.merged(

@@ -1,9 +1,9 @@
-public import Glibc
+package import Glibc
 
 #if canImport(FoundationEssentials)
-    public import FoundationEssentials
+    package import FoundationEssentials
 #else
-    public import Foundation
+    package import Foundation
 #endif
 
 /// Tells systemd about the daemon's state (sd_notify(3)) without libsystemd.
@@ -14,16 +14,16 @@ public import Glibc
 ///
 /// Notifications never throw: systemd not hearing one status line must never stop a payment. The `Bool` the
 /// calls return says whether the datagram left, for tests and for callers that want to log it.
-public struct ServiceManagerNotifier: Sendable {
+package struct ServiceManagerNotifier: Sendable {
     private let socketPath: String?
     private let socket: UnixDatagramSocket?
 
     /// How often systemd expects `WATCHDOG=1` at the latest (`WATCHDOG_USEC`), or `nil` when no watchdog is set
     /// for this process. Ping at half this interval.
-    public let watchdogInterval: Duration?
+    package let watchdogInterval: Duration?
 
     /// Whether systemd is listening, i.e. `$NOTIFY_SOCKET` is set and a socket could be opened.
-    public var isEnabled: Bool {
+    package var isEnabled: Bool {
         self.socketPath != nil && self.socket != nil
     }
 
@@ -32,7 +32,7 @@ public struct ServiceManagerNotifier: Sendable {
     /// - Parameters:
     ///   - environment: The process environment; tests pass their own.
     ///   - processID: This process's id: a watchdog meant for another process (`WATCHDOG_PID`) is ignored.
-    public init(
+    package init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         processID: Int32 = getpid()
     ) {
@@ -52,38 +52,38 @@ public struct ServiceManagerNotifier: Sendable {
     /// Newlines inside an assignment are replaced by spaces, so text that came from outside (a payment
     /// reference in a status line) cannot smuggle in an extra assignment such as `READY=1`.
     @discardableResult
-    public func notify(_ assignments: String...) -> Bool {
+    package func notify(_ assignments: String...) -> Bool {
         self.send(assignments)
     }
 
     /// `READY=1`, with an optional status line in the same datagram so `systemctl status` never shows a stale one.
     @discardableResult
-    public func ready(status: String? = nil) -> Bool {
+    package func ready(status: String? = nil) -> Bool {
         self.send(["READY=1"] + (status.map { ["STATUS=\($0)"] } ?? []))
     }
 
     /// A free-form status line shown by `systemctl status`.
     @discardableResult
-    public func status(_ text: String) -> Bool {
+    package func status(_ text: String) -> Bool {
         self.send(["STATUS=\(text)"])
     }
 
     /// Tells systemd that the daemon began shutting down on its own accord or on request.
     @discardableResult
-    public func stopping() -> Bool {
+    package func stopping() -> Bool {
         self.send(["STOPPING=1"])
     }
 
     /// Resets the watchdog timer. Send only after checking that the work loop is alive (see ``WatchdogService``).
     @discardableResult
-    public func watchdog() -> Bool {
+    package func watchdog() -> Bool {
         self.send(["WATCHDOG=1"])
     }
 
     /// Asks systemd for more time in the current start-up or shutdown phase (`EXTEND_TIMEOUT_USEC`), e.g. while
     /// recovery replays a long payment journal.
     @discardableResult
-    public func extendTimeout(by duration: Duration) -> Bool {
+    package func extendTimeout(by duration: Duration) -> Bool {
         self.send(["EXTEND_TIMEOUT_USEC=\(Self.microseconds(duration))"])
     }
 

@@ -1,19 +1,19 @@
-public import Glibc
+package import Glibc
 
 #if canImport(FoundationEssentials)
-    public import FoundationEssentials
+    package import FoundationEssentials
 #else
-    public import Foundation
+    package import Foundation
 #endif
 
 /// A listening socket systemd opened for this process (a `.socket` unit's `ListenStream=`).
-public struct ActivatedSocket: Sendable, Hashable {
+package struct ActivatedSocket: Sendable, Hashable {
     /// The file descriptor, already marked close-on-exec.
-    public let fd: Int32
+    package let fd: Int32
     /// The name from `FileDescriptorName=` (`LISTEN_FDNAMES`), or `nil` when systemd gave none.
-    public let name: String?
+    package let name: String?
 
-    public init(fd: Int32, name: String?) {
+    package init(fd: Int32, name: String?) {
         self.fd = fd
         self.name = name
     }
@@ -24,9 +24,9 @@ public struct ActivatedSocket: Sendable, Hashable {
 /// With a `.socket` unit, PID 1 binds the control socket and hands it over as fd 3 (and up), described by
 /// `LISTEN_PID`, `LISTEN_FDS` and `LISTEN_FDNAMES`. Because PID 1 keeps the socket, tills can connect while the
 /// daemon restarts.
-public enum SocketActivation {
+package enum SocketActivation {
     /// The first descriptor systemd passes (`SD_LISTEN_FDS_START`).
-    public static let firstFileDescriptor: Int32 = 3
+    package static let firstFileDescriptor: Int32 = 3
 
     /// The sockets systemd passed to `processID`, validated as listening Unix stream sockets.
     ///
@@ -39,7 +39,7 @@ public enum SocketActivation {
     ///   - firstFileDescriptor: Where the passed descriptors start; only tests change it.
     /// - Throws: ``SystemdError/Code/invalidEnvironment`` when the variables are malformed,
     ///   ``SystemdError/Code/invalidActivatedSocket`` when a descriptor is not a listening `AF_UNIX` stream socket.
-    public static func listeningFileDescriptors(
+    package static func listeningFileDescriptors(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         processID: Int32 = getpid(),
         firstFileDescriptor: Int32 = SocketActivation.firstFileDescriptor
@@ -68,7 +68,7 @@ public enum SocketActivation {
     /// sockets are theirs.
     ///
     /// - Important: Changes the process environment; call it early in `main`, before other threads run.
-    public static func unsetEnvironment() {
+    package static func unsetEnvironment() {
         for name in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] {
             unsetenv(name)
         }

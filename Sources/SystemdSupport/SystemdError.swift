@@ -2,9 +2,9 @@
 ///
 /// Equality looks at the code only, so callers can match on `error.code == .wouldBlock` while the message
 /// keeps the details (paths, errno text) that a person needs.
-public struct SystemdError: Error, Hashable, Sendable, CustomStringConvertible {
+package struct SystemdError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure this is. New codes can be added without breaking callers' `switch`es.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
             case invalidAddress
             case socketUnavailable
@@ -22,21 +22,21 @@ public struct SystemdError: Error, Hashable, Sendable, CustomStringConvertible {
         }
 
         /// A socket address that is empty, too long for `sockaddr_un`, or contains a NUL byte.
-        public static let invalidAddress = Code(.invalidAddress)
+        package static let invalidAddress = Code(.invalidAddress)
         /// `socket(2)` failed, usually because the process ran out of file descriptors.
-        public static let socketUnavailable = Code(.socketUnavailable)
+        package static let socketUnavailable = Code(.socketUnavailable)
         /// The datagram is larger than the kernel accepts (`EMSGSIZE`).
-        public static let messageTooLarge = Code(.messageTooLarge)
+        package static let messageTooLarge = Code(.messageTooLarge)
         /// The receiver's queue is full (`EAGAIN`); sending again later may work.
-        public static let wouldBlock = Code(.wouldBlock)
+        package static let wouldBlock = Code(.wouldBlock)
         /// Any other `sendto(2)` failure, for example no one listening on the path.
-        public static let sendFailed = Code(.sendFailed)
+        package static let sendFailed = Code(.sendFailed)
         /// A systemd environment variable is set but does not parse.
-        public static let invalidEnvironment = Code(.invalidEnvironment)
+        package static let invalidEnvironment = Code(.invalidEnvironment)
         /// A socket-activation file descriptor is not a listening Unix stream socket.
-        public static let invalidActivatedSocket = Code(.invalidActivatedSocket)
+        package static let invalidActivatedSocket = Code(.invalidActivatedSocket)
 
-        public var description: String {
+        package var description: String {
             switch self.base {
             case .invalidAddress: "invalidAddress"
             case .socketUnavailable: "socketUnavailable"
@@ -49,23 +49,23 @@ public struct SystemdError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
 
-    public init(code: Code, message: String) {
+    package init(code: Code, message: String) {
         self.code = code
         self.message = message
     }
 
-    public static func == (lhs: SystemdError, rhs: SystemdError) -> Bool {
+    package static func == (lhs: SystemdError, rhs: SystemdError) -> Bool {
         lhs.code == rhs.code
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(self.code)
     }
 
-    public var description: String {
+    package var description: String {
         "SystemdError.\(self.code): \(self.message)"
     }
 }

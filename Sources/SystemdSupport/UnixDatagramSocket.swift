@@ -6,14 +6,14 @@ import Glibc
 /// message, so a single unconnected socket can serve every destination. The socket is non-blocking: when a
 /// receiver's queue is full the send fails with ``SystemdError/Code/wouldBlock`` instead of stalling the caller,
 /// and each caller decides whether a lost datagram matters.
-public final class UnixDatagramSocket: Sendable {
+package final class UnixDatagramSocket: Sendable {
     /// The file descriptor, owned by this object and closed when it is released.
-    public let fd: Int32
+    package let fd: Int32
 
     /// Opens the socket (`SOCK_CLOEXEC`, so children never inherit it).
     ///
     /// - Throws: ``SystemdError/Code/socketUnavailable`` when the kernel refuses a new socket.
-    public init() throws(SystemdError) {
+    package init() throws(SystemdError) {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
         let fd = socket(AF_UNIX, type, 0)
         guard fd >= 0 else {
@@ -33,7 +33,7 @@ public final class UnixDatagramSocket: Sendable {
     ///
     /// - Throws: ``SystemdError/Code/invalidAddress``, ``SystemdError/Code/messageTooLarge`` (`EMSGSIZE`),
     ///   ``SystemdError/Code/wouldBlock`` (`EAGAIN`) or ``SystemdError/Code/sendFailed`` for anything else.
-    public func send(_ bytes: [UInt8], to path: String) throws(SystemdError) {
+    package func send(_ bytes: [UInt8], to path: String) throws(SystemdError) {
         var address = try UnixSocketAddress(path)
         while true {
             let sent = bytes.withUnsafeBytes { buffer in

@@ -2,8 +2,8 @@ import Glibc
 
 /// Whether something listens on a Unix stream socket: the control socket's stale-file check, `qrpayd --demo` (is a
 /// demo running already?) and `qrpayctl` (which socket to suggest) all ask this one question the same way.
-public enum UnixSocketProbe {
-    public enum Result: Sendable, Hashable {
+package enum UnixSocketProbe {
+    package enum Result: Sendable, Hashable {
         /// A connection was accepted (or the listener's backlog is full).
         case listening
         /// Nothing listens: the connection was refused, or there is no file.
@@ -13,7 +13,7 @@ public enum UnixSocketProbe {
     }
 
     /// Tries to connect; a refused connection means nobody listens any more.
-    public static func probe(_ path: String) -> Result {
+    package static func probe(_ path: String) -> Result {
         guard !path.hasPrefix("@") else { return .failed("\(path) names an abstract socket, not a file") }
         var address: UnixSocketAddress
         do {
@@ -34,7 +34,7 @@ public enum UnixSocketProbe {
     }
 
     /// True when a connection to `path` is accepted.
-    public static func isListening(_ path: String) -> Bool {
+    package static func isListening(_ path: String) -> Bool {
         Self.probe(path) == .listening
     }
 }

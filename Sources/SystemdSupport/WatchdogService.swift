@@ -1,5 +1,5 @@
-public import Logging
-public import ServiceLifecycle
+package import Logging
+package import ServiceLifecycle
 
 /// Feeds systemd's watchdog (`WatchdogSec=`) only while the daemon's work loop is making progress.
 ///
@@ -9,9 +9,9 @@ public import ServiceLifecycle
 ///
 /// Add it to the `ServiceGroup` only when ``ServiceManagerNotifier/watchdogInterval`` is set. It returns on graceful
 /// shutdown or cancellation.
-public struct WatchdogService: Service {
+package struct WatchdogService: Service {
     /// The watchdog timeout systemd enforces (`WATCHDOG_USEC`).
-    public let interval: Duration
+    package let interval: Duration
 
     private let notifier: ServiceManagerNotifier
     private let isHealthy: @Sendable () async -> Bool
@@ -24,7 +24,7 @@ public struct WatchdogService: Service {
     ///   - clock: The clock to wait on. Tests pass a manual clock to step time without sleeping.
     ///   - isHealthy: The progress probe, e.g. "the poll loop completed a round recently".
     ///   - logger: Reports when pings are withheld and when they resume, once per episode.
-    public init(
+    package init(
         notifier: ServiceManagerNotifier,
         interval: Duration,
         clock: some Clock<Duration> = ContinuousClock(),
@@ -38,7 +38,7 @@ public struct WatchdogService: Service {
         self.sleep = { duration in try await clock.sleep(for: duration) }
     }
 
-    public func run() async throws {
+    package func run() async throws {
         guard self.interval > .zero else {
             // Nothing sensible to ping at; stay in the group until it stops so its lifetime is unchanged.
             try? await gracefulShutdown()
