@@ -1,9 +1,9 @@
-package import Glibc
+import Glibc
 package import Logging
 import Synchronization
 
 #if canImport(FoundationEssentials)
-    package import FoundationEssentials
+    import FoundationEssentials
 #else
     package import Foundation
 #endif

@@ -1,4 +1,4 @@
-package import Glibc
+import Glibc
 package import Logging
 
 /// A swift-log backend writing one line per entry to a file descriptor (stderr by default), for running outside

@@ -1,7 +1,7 @@
-package import Glibc
+import Glibc
 
 #if canImport(FoundationEssentials)
-    package import FoundationEssentials
+    import FoundationEssentials
 #else
     package import Foundation
 #endif

@@ -1,5 +1,5 @@
 package import Logging
-package import ServiceLifecycle
+import ServiceLifecycle
 
 /// Feeds systemd's watchdog (`WatchdogSec=`) only while the daemon's work loop is making progress.
 ///
