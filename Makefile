@@ -54,7 +54,7 @@ SUBSTITUTE = sed \
 	-e 's|/usr/local/share/qrpayd/|$(DATADIR)/|g'
 
 # The version is written once, in Sources/QRPayConfiguration/Version.swift; the package's is that plus DEB_REVISION.
-VERSION := $(shell sed -n 's/^ *public static let version = "\(.*\)"$$/\1/p' Sources/QRPayConfiguration/Version.swift)
+VERSION := $(shell sed -n 's/^ *[a-z]* static let version = "\(.*\)"$$/\1/p' Sources/QRPayConfiguration/Version.swift)
 DEB_REVISION ?= 1
 DEB_VERSION = $(VERSION)-$(DEB_REVISION)
 DEB_OUTDIR ?= $(CURDIR)/dist
