@@ -1,5 +1,6 @@
 import Foundation
 import PaymentCore
+import QRPayConfiguration
 import TestSupport
 import Testing
 
@@ -78,6 +79,13 @@ struct InstallTests {
         }
         #expect(try Data(contentsOf: configuration) == edited)
         #expect(FileManager.default.fileExists(atPath: secret.path))
+    }
+
+    /// `make deb` names the package after the version the binaries report: the Makefile reads it from its one place.
+    @Test func theMakefileReadsTheVersionTheBinariesReport() async throws {
+        let result = try await ExternalTool.launch("make", ["-s", "-C", packageRoot.path, "version"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == QRPayBuild.version)
     }
 
     @Test func installBeforeABuildSaysWhatToDo() async throws {
