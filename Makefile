@@ -1,6 +1,6 @@
 # Build and install qrpayd on a kiosk box.
 #
-#   make                      release build of qrpayd and qrpayctl
+#   make                      release build of qrpayd and qrpayctl (with qrpayctl-commands)
 #   sudo make install         install (see below), create the group `qrpay`, register the journal catalog
 #   sudo make uninstall       remove what install put in place; keeps /etc/qrpayd and the payment database
 #   make check-units          systemd-analyze verify + security on the units, in a scratch root
@@ -10,6 +10,8 @@
 #
 # Where things go (PREFIX defaults to /usr/local; DESTDIR is prepended to every path, for packaging):
 #   $(PREFIX)/bin/qrpayd, qrpayctl
+#   $(PREFIX)/libexec/qrpayd/qrpayctl-commands   what qrpayctl runs for every command but `qr` (LIBEXECDIR; qrpayctl
+#                                    looks in ../libexec/qrpayd beside its own directory)
 #   $(PREFIX)/lib/systemd/system/    qrpayd.service, qrpayd.socket, qrpayd-kiosk.service (UNITDIR). These are the
 #                                    package's units; local changes go in drop-ins (systemctl edit qrpayd).
 #                                    systemd searches /usr/local/lib/systemd/system and /usr/lib/systemd/system;
@@ -30,6 +32,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/qrpayd
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DATADIR ?= $(PREFIX)/share/qrpayd
@@ -67,17 +70,19 @@ all: build
 build:
 	$(SWIFT) build -c $(CONFIGURATION) --product qrpayd
 	$(SWIFT) build -c $(CONFIGURATION) --product qrpayctl
+	$(SWIFT) build -c $(CONFIGURATION) --product qrpayctl-commands
 
 install:
-	@for binary in qrpayd qrpayctl; do \
+	@for binary in qrpayd qrpayctl qrpayctl-commands; do \
 		if [ ! -x "$(BUILDDIR)/$$binary" ]; then \
 			echo "$(BUILDDIR)/$$binary is missing: run 'make' first (or set BUILDDIR)." >&2; exit 1; \
 		fi; \
 	done
-	$(INSTALL) -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" \
+	$(INSTALL) -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(LIBEXECDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" \
 		"$(DESTDIR)$(CATALOGDIR)" "$(DESTDIR)$(DATADIR)/display" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(CONFDIR)"
 	$(INSTALL) -d -m 0700 "$(DESTDIR)$(CONFDIR)/credentials"
 	$(INSTALL) -m 0755 "$(BUILDDIR)/qrpayd" "$(BUILDDIR)/qrpayctl" "$(DESTDIR)$(BINDIR)/"
+	$(INSTALL) -m 0755 "$(BUILDDIR)/qrpayctl-commands" "$(DESTDIR)$(LIBEXECDIR)/"
 	@for unit in $(UNITS); do \
 		echo "install $$unit -> $(DESTDIR)$(UNITDIR)/$$(basename $$unit)"; \
 		$(SUBSTITUTE) "$$unit" > "$(DESTDIR)$(UNITDIR)/$$(basename $$unit).tmp" && \
@@ -119,6 +124,7 @@ uninstall:
 		systemctl disable --now qrpayd-kiosk.service qrpayd.service qrpayd.socket 2>/dev/null || true; \
 	fi
 	rm -f "$(DESTDIR)$(BINDIR)/qrpayd" "$(DESTDIR)$(BINDIR)/qrpayctl"
+	rm -rf "$(DESTDIR)$(LIBEXECDIR)"
 	rm -f "$(DESTDIR)$(UNITDIR)/qrpayd.service" "$(DESTDIR)$(UNITDIR)/qrpayd.socket" \
 		"$(DESTDIR)$(UNITDIR)/qrpayd-kiosk.service"
 	rm -f "$(DESTDIR)$(CATALOGDIR)/qrpayd.catalog" "$(DESTDIR)$(SYSUSERSDIR)/qrpayd.conf"

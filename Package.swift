@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "qrpayd", targets: ["qrpayd"]),
         .executable(name: "qrpayctl", targets: ["qrpayctl"]),
+        .executable(name: "qrpayctl-commands", targets: ["qrpayctl-commands"]),
         .executable(name: "vipps-sim", targets: ["vipps-sim"]),
         // Libraries are products so the separate Benchmarks package can measure them.
         .library(name: "QRRendering", targets: ["QRRendering"]),
@@ -56,6 +57,8 @@ let package = Package(
         // the setjmp lives in this small C target and comes back to Swift as an error code.
         .target(name: "CQRPNG", dependencies: ["CPNG"]),
         .target(name: "QRRendering", dependencies: ["CQREncode", "CQRPNG"], swiftSettings: swiftSettings),
+        // `qrpayctl qr`'s options, checks and file output: one copy for both ways the command runs.
+        .target(name: "QRDrawing", dependencies: ["QRRendering"], swiftSettings: swiftSettings),
 
         // MARK: Any JSON document as a value (the control API's request checks, the simulator's wire)
         .target(name: "JSONValues", swiftSettings: swiftSettings),
@@ -192,12 +195,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The command a shell runs: draws `qr` itself, from a binary small enough to start as fast as the qrencode
+        // CLI, and hands every other command line to qrpayctl-commands (exec, same arguments).
+        .executableTarget(name: "qrpayctl", dependencies: ["QRDrawing"], swiftSettings: swiftSettings),
         .executableTarget(
-            name: "qrpayctl",
+            name: "qrpayctl-commands",
             dependencies: [
                 // Lean: no GRDB, no servers, no simulator (`doctor` asks the installed qrpayd about the settings
                 // qrpayctl does not read itself).
-                "QRRendering", "QRPayConfiguration", "VippsAPI", "ServerSentEvents",
+                "QRDrawing", "QRRendering", "QRPayConfiguration", "VippsAPI", "ServerSentEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -261,8 +267,8 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "qrpayd", "qrpayctl", "QRPayDaemon", "QRPayConfiguration", "PaymentCore", "VippsAPI", "VippsSimulator",
-                "TestSupport",
+                "qrpayd", "qrpayctl", "qrpayctl-commands", "QRPayDaemon", "QRPayConfiguration", "PaymentCore",
+                "VippsAPI", "VippsSimulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -285,12 +291,16 @@ let package = Package(
         .testTarget(
             name: "DoctorTests",
             dependencies: [
-                "qrpayctl", "qrpayd", "QRPayDaemon", "VippsAPI", "VippsSimulator", "TestSupport", "PaymentCore",
-                "CustomerDisplay",
+                "qrpayctl", "qrpayctl-commands", "qrpayd", "QRPayDaemon", "VippsAPI", "VippsSimulator", "TestSupport",
+                "PaymentCore", "CustomerDisplay",
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CLITests", dependencies: ["qrpayctl", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["qrpayctl", "qrpayctl-commands", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ControlAPITests",
             dependencies: [
@@ -306,7 +316,7 @@ let package = Package(
         .testTarget(
             name: "QRPayCtlTests",
             dependencies: [
-                "qrpayctl", "ControlAPI", "PaymentCore", "VippsSimulator", "TestSupport",
+                "qrpayctl", "qrpayctl-commands", "ControlAPI", "PaymentCore", "VippsSimulator", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -9,7 +9,8 @@ sizes. The daemon answering `health` is `qrpayd --demo` from the same build dire
 
 Usage: Benchmarks/cli-vs-peers.py [BUILD_DIRECTORY (default .build/release)] [RUNS (default 200)]
 Needs: curl and qrencode (apt-get install curl qrencode), and a build of qrpayctl and qrpayd in BUILD_DIRECTORY
-(swift build -c release --product qrpayctl && swift build -c release --product qrpayd; or QRPAYD=path to any qrpayd).
+(swift build -c release --static-swift-stdlib --product P for P in qrpayctl, qrpayctl-commands and qrpayd; or
+QRPAYD=path to any qrpayd). qrpayctl draws `qr` itself and runs qrpayctl-commands, beside it, for `health`.
 """
 import os
 import socket
@@ -88,7 +89,7 @@ def main():
             daemon.terminate()
             daemon.wait(timeout=30)
     print()
-    for binary in (qrpayctl, os.path.join(build, "qrpayd")):
+    for binary in (qrpayctl, os.path.join(build, "qrpayctl-commands"), os.path.join(build, "qrpayd")):
         if os.path.exists(binary):
             print(f"{binary}: {os.path.getsize(binary) / 1e6:.1f} MB (strip it for the size a package ships)")
 

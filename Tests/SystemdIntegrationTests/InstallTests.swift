@@ -17,9 +17,13 @@ struct InstallTests {
     func installPutsEverythingWhereTheUnitsAndTheConfigurationLook(prefix: String) async throws {
         let root = try await StagingRoot.install(prefix: prefix)
 
-        for binary in ["qrpayd", "qrpayctl"] {
-            #expect(FileManager.default.isExecutableFile(atPath: root.file("\(prefix)/bin/\(binary)").path))
+        for binary in ["bin/qrpayd", "bin/qrpayctl", "libexec/qrpayd/qrpayctl-commands"] {
+            #expect(FileManager.default.isExecutableFile(atPath: root.file("\(prefix)/\(binary)").path))
         }
+        // The installed qrpayctl finds the rest of itself in ../libexec/qrpayd, wherever the tree was put.
+        let version = try await ExternalTool.launch(root.file("\(prefix)/bin/qrpayctl").path, ["--version"])
+        #expect(version.status == 0, "\(version.standardError)")
+        #expect(version.output.trimmingCharacters(in: .whitespacesAndNewlines) == QRPayBuild.version)
         // The installed units, catalog and configuration name where things really are.
         let readme = "\(prefix)/share/doc/qrpayd/README.md"
         #expect(FileManager.default.fileExists(atPath: root.file(readme).path))
@@ -70,7 +74,8 @@ struct InstallTests {
 
         try await root.make("uninstall")
         let removed = [
-            "/usr/local/bin/qrpayd", "/usr/local/bin/qrpayctl", "/usr/local/lib/systemd/system/qrpayd.service",
+            "/usr/local/bin/qrpayd", "/usr/local/bin/qrpayctl", "/usr/local/libexec/qrpayd",
+            "/usr/local/lib/systemd/system/qrpayd.service",
             "/usr/local/lib/systemd/system/qrpayd.socket", "/usr/lib/systemd/catalog/qrpayd.catalog",
             "/usr/local/lib/sysusers.d/qrpayd.conf", "/usr/local/share/qrpayd", "/usr/local/share/doc/qrpayd",
         ]

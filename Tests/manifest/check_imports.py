@@ -5,8 +5,9 @@ Fails (exit 1) when a Swift target imports a module it does not declare (it woul
 dependency happens to bring the module in), or declares a dependency it never imports (it links what it does not
 use). A test target may depend on an executable target without importing it: that is how it gets the binary built.
 
-It also keeps the command-line tool lean: nothing qrpayctl links, directly or through its targets, may be the
-payment store (GRDB), a server (Hummingbird), the simulator or the daemon.
+It also keeps the command-line tool lean: nothing qrpayctl-commands links, directly or through its targets, may be the
+payment store (GRDB), a server (Hummingbird), the simulator or the daemon; and qrpayctl itself (what a shell starts,
+which draws `qr` and hands everything else to qrpayctl-commands) links only the QR renderer.
 
 Usage: check_imports.py [PACKAGE_DIRECTORY]; run by Tests/DaemonTests/ManifestTests.swift.
 """
@@ -32,27 +33,29 @@ def dependency_name(dependency):
     return value[0]
 
 
-# What qrpayctl must never link: each would make a 5 ms command carry the whole daemon.
+# What qrpayctl-commands must never link: each would make a 5 ms command carry the whole daemon.
 LEAN_FORBIDDEN = {
     "GRDB", "GRDBSQLite", "Hummingbird", "HummingbirdCore", "VippsSimulator", "PaymentCore", "ControlAPI",
     "CustomerDisplay", "QRPayDaemon",
 }
 
 
-def lean_problems(targets, root_target, forbidden):
-    """Everything root_target links through the package's own targets, checked against forbidden."""
-    seen, stack, problems = set(), [(root_target, root_target)], []
+# All that qrpayctl may link: its start-up is measured against the qrencode CLI (Benchmarks/cli-vs-peers.py).
+FRONT_ALLOWED = {"QRDrawing", "QRRendering", "CQREncode", "CQRPNG", "CPNG"}
+
+
+def linked(targets, root_target):
+    """Every (dependency, chain) root_target links through the package's own targets."""
+    seen, stack, found = set(), [(root_target, root_target)], []
     while stack:
         name, path = stack.pop()
         for dependency in targets[name]["dependencies"]:
             dependency_target = dependency_name(dependency)
-            chain = f"{path} -> {dependency_target}"
-            if dependency_target in forbidden:
-                problems.append(f"{root_target} links {dependency_target} ({chain})")
+            found.append((dependency_target, f"{path} -> {dependency_target}"))
             if dependency_target in targets and dependency_target not in seen:
                 seen.add(dependency_target)
-                stack.append((dependency_target, chain))
-    return problems
+                stack.append((dependency_target, f"{path} -> {dependency_target}"))
+    return found
 
 
 def main() -> int:
@@ -94,7 +97,10 @@ def main() -> int:
             if target["type"] == "test" and declared_name in executables:
                 continue  # built for the tests to run
             problems.append(f"{name} declares {declared_name} but imports nothing of it")
-    problems += lean_problems(targets, "qrpayctl", LEAN_FORBIDDEN)
+    problems += [f"qrpayctl-commands links {module} ({chain})"
+                 for module, chain in linked(targets, "qrpayctl-commands") if module in LEAN_FORBIDDEN]
+    problems += [f"qrpayctl links {module} ({chain}); it may link only {', '.join(sorted(FRONT_ALLOWED))}"
+                 for module, chain in linked(targets, "qrpayctl") if module not in FRONT_ALLOWED]
     for problem in problems:
         print(problem)
     print(f"{checked} targets checked: {len(problems)} problems")

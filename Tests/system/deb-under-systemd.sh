@@ -202,7 +202,7 @@ if ! output=$(in_ct apt-get install -y -o Dpkg::Options::=--force-confold \
 fi
 pass "apt-get install ./$(basename "$DEB") ./$(basename "$SIM_DEB") (dependencies from Depends only)"
 check "no Swift runtime needed: ldd shows no libswift*/libFoundation*" \
-    sh -c "out=\$(nsenter -t $CT -a ldd /usr/bin/qrpayd /usr/bin/qrpayctl /usr/bin/vipps-sim) \
+    sh -c "out=\$(nsenter -t $CT -a ldd /usr/bin/qrpayd /usr/bin/qrpayctl /usr/libexec/qrpayd/qrpayctl-commands /usr/bin/vipps-sim) \
         && ! printf '%s' \"\$out\" | grep -Ei 'libswift|libFoundation|libdispatch|not found'"
 check "qrpayd --version says the package's version ($UPSTREAM_VERSION)" \
     sh -c "[ \"\$(nsenter -t $CT -a /usr/bin/qrpayd --version)\" = '$UPSTREAM_VERSION' ]"
