@@ -11,28 +11,14 @@ struct CancelCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Argument(help: "The payment's reference.")
-    var reference: String
-
-    @Option(
-        help: """
-            Sent as Idempotency-Key; the same key again returns the same operation, never a second one. \
-            A new one per command when left out.
-            """
-    )
-    var idempotencyKey: String?
-
-    func validate() throws {
-        _ = try PathReference.check(self.reference)
-    }
+    @OptionGroup var operation: OperationArguments
 
     func run() async throws {
         try await SettleRequest(
             connection: self.connection,
-            reference: self.reference,
+            operation: self.operation,
             action: "cancel",
-            body: nil,
-            idempotencyKey: self.idempotencyKey
+            body: nil
         )
         .run()
     }
@@ -47,19 +33,9 @@ struct CaptureCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Argument(help: "The payment's reference.")
-    var reference: String
-
-    @Option(
-        help: """
-            Sent as Idempotency-Key; the same key again returns the same operation, never a second one. \
-            A new one per command when left out.
-            """
-    )
-    var idempotencyKey: String?
+    @OptionGroup var operation: OperationArguments
 
     func validate() throws {
-        _ = try PathReference.check(self.reference)
         if let amount { _ = try AmountArgument(parsing: amount, name: "--amount") }
     }
 
@@ -70,10 +46,9 @@ struct CaptureCommand: AsyncParsableCommand {
         let body = try self.amount.map { #"{"amount":\#(try AmountArgument(parsing: $0, name: "--amount").ore)}"# }
         try await SettleRequest(
             connection: self.connection,
-            reference: self.reference,
+            operation: self.operation,
             action: "capture",
-            body: body,
-            idempotencyKey: self.idempotencyKey
+            body: body
         )
         .run()
     }
@@ -88,6 +63,29 @@ struct RefundCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var operation: OperationArguments
+
+    func validate() throws {
+        _ = try AmountArgument(parsing: self.amount, name: "--amount")
+    }
+
+    @Option(help: "How much to refund, with its unit (20.00kr or 2000øre).")
+    var amount: String
+
+    func run() async throws {
+        let body = #"{"amount":\#(try AmountArgument(parsing: self.amount, name: "--amount").ore)}"#
+        try await SettleRequest(
+            connection: self.connection,
+            operation: self.operation,
+            action: "refund",
+            body: body
+        )
+        .run()
+    }
+}
+
+/// What cancel, capture and refund all take: the payment, and the key that makes asking again safe.
+struct OperationArguments: ParsableArguments {
     @Argument(help: "The payment's reference.")
     var reference: String
 
@@ -101,22 +99,6 @@ struct RefundCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try PathReference.check(self.reference)
-        _ = try AmountArgument(parsing: self.amount, name: "--amount")
-    }
-
-    @Option(help: "How much to refund, with its unit (20.00kr or 2000øre).")
-    var amount: String
-
-    func run() async throws {
-        let body = #"{"amount":\#(try AmountArgument(parsing: self.amount, name: "--amount").ore)}"#
-        try await SettleRequest(
-            connection: self.connection,
-            reference: self.reference,
-            action: "refund",
-            body: body,
-            idempotencyKey: self.idempotencyKey
-        )
-        .run()
     }
 }
 
@@ -124,14 +106,13 @@ struct RefundCommand: AsyncParsableCommand {
 /// (Vipps has not answered yet) prints the payment, says so on standard error and exits 5.
 private struct SettleRequest {
     var connection: ConnectionOptions
-    var reference: String
+    var operation: OperationArguments
     var action: String
     var body: String?
-    var idempotencyKey: String?
 
     func run() async throws {
-        let path = "/v1/payments/\(try PathReference.check(self.reference))/\(self.action)"
-        let key = self.idempotencyKey ?? UUID().uuidString
+        let path = "/v1/payments/\(try PathReference.check(self.operation.reference))/\(self.action)"
+        let key = self.operation.idempotencyKey ?? UUID().uuidString
         let pending = try await DaemonClient.with(socketPath: self.connection.socketPath) { client in
             let reply = try await client.send(.POST, path, json: self.body, headers: [("Idempotency-Key", key)])
             let payment = try client.decode(reply, as: WirePayment.self, printingJSON: self.connection.json)
@@ -141,7 +122,7 @@ private struct SettleRequest {
         if pending {
             Output.error(
                 "pending: Vipps has not confirmed the \(self.action) yet; qrpayd finishes it (qrpayctl status "
-                    + "\(self.reference) or qrpayctl watch shows how it ends). To ask again, use "
+                    + "\(self.operation.reference) or qrpayctl watch shows how it ends). To ask again, use "
                     + "--idempotency-key \(key)."
             )
             throw ExitStatus.pending
