@@ -7,15 +7,17 @@ enum DaemonConfigurationCheck {
         case valid
         /// What qrpayd said, `key: message`.
         case invalid(String)
-        /// qrpayd could not be asked (not installed next to qrpayctl, or it did not run).
+        /// qrpayd could not be asked (not installed with qrpayctl, or it did not run).
         case notChecked(String)
     }
 
-    /// The `qrpayd` beside this `qrpayctl` (both are installed into the same directory), else the one on `PATH`.
+    /// The `qrpayd` installed with this qrpayctl: in the `bin` of the same prefix (this program is
+    /// `PREFIX/libexec/qrpayd/qrpayctl-commands`), or beside it in a build directory; else the one on `PATH`.
     static func daemonExecutable(environment: [String: String]) -> URL? {
         let beside = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent()
+        let installed = beside?.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("bin")
         let directories =
-            [beside].compactMap { $0 }
+            [installed, beside].compactMap { $0 }
             + (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
         return directories.map { $0.appendingPathComponent("qrpayd") }.first {
             FileManager.default.isExecutableFile(atPath: $0.path)
@@ -24,7 +26,7 @@ enum DaemonConfigurationCheck {
 
     static func run(configFile: String?, environment: [String: String]) async -> Outcome {
         guard let executable = Self.daemonExecutable(environment: environment) else {
-            return .notChecked("qrpayd is not installed beside qrpayctl or on PATH")
+            return .notChecked("qrpayd is not installed with qrpayctl (its bin directory) or on PATH")
         }
         let process = Process()
         process.executableURL = executable
