@@ -1,6 +1,7 @@
 import ControlAPI
 import Foundation
 import PaymentCore
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -41,6 +42,28 @@ import Testing
             let events = try await TestSocket.waitForHangUp(fd, timeoutMilliseconds: 10_000)
             #expect(events & Int16(POLLHUP) != 0)
             #expect(try await daemon.client.get("/v1/health").status == 200)
+        }
+    }
+
+    /// Regression: a browser another test started inherited the server's end of a connection (NIO accepts without
+    /// close-on-exec), so the till's end never saw the hang-up and the test above timed out now and then. A program
+    /// the tests start gets its standard descriptors and those it is passed, never a connection of this process.
+    @Test func aProgramTheTestsStartHoldsNoConnectionOpen() async throws {
+        try await ControlHarness.run { daemon in
+            let fd = try TestSocket.connect(to: daemon.socketPath)
+            defer { close(fd) }
+            #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC == 0, "the test needs a descriptor a child would inherit")
+            let passed = fcntl(fd, F_DUPFD_CLOEXEC, 10)
+            defer { close(passed) }
+            let child = try SpawnedProcess(
+                "/bin/sh",
+                ["-c", "for n in 3 \(fd); do test -e /proc/$$/fd/$n && echo \"$n open\" || echo \"$n closed\"; done"],
+                environment: [:],
+                standardOutput: .collected,
+                passing: [3: passed]
+            )
+            #expect(await child.waitForExit() == .exited(0))
+            #expect(String(decoding: await child.output(), as: UTF8.self) == "3 open\n\(fd) closed\n")
         }
     }
 

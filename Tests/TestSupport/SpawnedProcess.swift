@@ -9,8 +9,9 @@ import Synchronization
 ///
 /// Foundation's `Process.run()` on Linux reads past a `dirent` while it scans `/proc/self/fd`
 /// (swift-corelibs-foundation#5472) and crashed the test process about one run in five; this spawner does not scan
-/// anything. The child gets fds 0–2 as asked and nothing else: every other descriptor is closed in the child
-/// (closefrom), so a child can never hold another child's pipe open.
+/// anything. The child gets fds 0–2 as asked, the ``init(_:_:environment:standardInput:standardOutput:standardError:passing:)``
+/// `passing` descriptors, and nothing else: every other descriptor is closed in the child (closefrom), so a child can
+/// never hold another child's pipe, or a connection of a server running in the test process, open.
 public final class SpawnedProcess: Sendable {
     public enum Termination: Sendable, Equatable, CustomStringConvertible {
         case exited(Int32)
@@ -66,8 +67,14 @@ public final class SpawnedProcess: Sendable {
         environment: [String: String],
         standardInput: Input = .null,
         standardOutput: Output = .discarded,
-        standardError: Output = .discarded
+        standardError: Output = .discarded,
+        passing descriptors: [Int32: Int32] = [:]
     ) throws {
+        precondition(descriptors.keys.allSatisfy { $0 > 2 }, "fds 0–2 are set up by standardInput/Output/Error")
+        precondition(
+            descriptors.values.allSatisfy { $0 > descriptors.keys.max() ?? 2 },
+            "a passed descriptor must lie above every child descriptor"
+        )
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -103,7 +110,12 @@ public final class SpawnedProcess: Sendable {
                 readers.append((reading, output, sink))
             }
         }
-        Self.closeFromThree(&actions)
+        // The child's fd → the parent's; each parent fd must be above every child fd, so the dup2 makes a fresh
+        // descriptor (one without the parent's close-on-exec flag) and closefrom below cannot reach it first.
+        for (target, source) in descriptors.sorted(by: { $0.key < $1.key }) {
+            posix_spawn_file_actions_adddup2(&actions, source, target)
+        }
+        Self.closeFrom((descriptors.keys.max() ?? 2) + 1, &actions)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -173,10 +185,12 @@ public final class SpawnedProcess: Sendable {
     }
 
     /// glibc ≥ 2.34 has `posix_spawn_file_actions_addclosefrom_np`; Swift's Glibc module does not import it.
-    private static func closeFromThree(_ actions: inout posix_spawn_file_actions_t) {
+    private static func closeFrom(_ lowest: Int32, _ actions: inout posix_spawn_file_actions_t) {
         typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
-        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+            preconditionFailure("posix_spawn_file_actions_addclosefrom_np is missing (glibc ≥ 2.34 has it)")
+        }
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, lowest)
     }
 
     private static func drain(_ fd: Int32, into output: Output, collecting target: OnceValue<Data>) {

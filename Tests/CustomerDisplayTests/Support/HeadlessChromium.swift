@@ -43,19 +43,20 @@ func withHeadlessChromium<Result: Sendable>(
         process.terminate()
         try await group.waitForAll()
         close(process.commandDescriptor)
-        _ = await process.waitForExit()
+        await process.waitForExit()
         _ = profile  // the profile directory lives until the browser is gone
         return try outcome.get()
     }
 }
 
-/// The raw process: spawned with the DevTools pipe on fds 3 and 4, which `Process` cannot set up.
+/// The raw process: the DevTools pipe on fds 3 and 4, which `Process` cannot set up, and nothing else of the test
+/// process (a browser that held a server's connection open would keep another test waiting for a hang-up).
 struct ChromiumProcess: Sendable {
     struct LaunchError: Error, CustomStringConvertible {
         var description: String
     }
 
-    let pid: pid_t
+    let process: SpawnedProcess
     /// Our end of the browser's fd 3.
     let commandDescriptor: Int32
     /// NUL-separated messages from the browser's fd 4; finishes when the browser closes it.
@@ -64,26 +65,25 @@ struct ChromiumProcess: Sendable {
     static func launch(executable: String, arguments: [String], logPath: String) throws -> ChromiumProcess {
         let commands = try Self.makePipe()
         let events = try Self.makePipe()
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        posix_spawn_file_actions_adddup2(&actions, commands.read, 3)
-        posix_spawn_file_actions_adddup2(&actions, events.write, 4)
-
-        let argv = ([executable] + arguments).map { strdup($0) }
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, nil, argv + [nil], environ)
-        close(commands.read)
-        close(events.write)
-        guard status == 0 else {
+        let log = URL(fileURLWithPath: logPath)
+        let process: SpawnedProcess
+        do {
+            defer {
+                close(commands.read)
+                close(events.write)
+            }
+            process = try SpawnedProcess(
+                executable,
+                arguments,
+                environment: ProcessInfo.processInfo.environment,
+                standardOutput: .file(log),
+                standardError: .file(log),
+                passing: [3: commands.read, 4: events.write]
+            )
+        } catch {
             close(commands.write)
             close(events.read)
-            throw LaunchError(description: "cannot start \(executable): error \(status)")
+            throw LaunchError(description: "cannot start \(executable): \(error)")
         }
 
         let (messages, continuation) = AsyncStream.makeStream(of: Data.self)
@@ -108,23 +108,16 @@ struct ChromiumProcess: Sendable {
             continuation.finish()
         }
         reader.start()
-        return ChromiumProcess(pid: pid, commandDescriptor: commands.write, messages: messages)
+        return ChromiumProcess(process: process, commandDescriptor: commands.write, messages: messages)
     }
 
     func terminate() {
-        kill(self.pid, SIGTERM)
+        self.process.signal(SIGTERM)
     }
 
-    /// Reaps the process (on a thread of its own: `waitpid` blocks).
-    func waitForExit() async -> Int32 {
-        let pid = self.pid
-        return await withCheckedContinuation { continuation in
-            Thread {
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-                continuation.resume(returning: status)
-            }.start()
-        }
+    /// Waits until the browser has exited and been reaped.
+    func waitForExit() async {
+        _ = await self.process.waitForExit()
     }
 
     /// A one-way channel (a close-on-exec socket pair, created atomically so a browser that another test starts
