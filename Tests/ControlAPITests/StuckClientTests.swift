@@ -157,8 +157,8 @@ extension TestSocket {
     }
 
     /// Waits, on a thread of its own, until the other end hangs up; returns the poll events seen. Throws if
-    /// `timeoutMilliseconds` (if not -1) pass first.
-    static func waitForHangUp(_ fd: Int32, timeoutMilliseconds: Int32 = -1) async throws -> Int16 {
+    /// `timeoutMilliseconds` pass first, so a server that never hangs up fails the test instead of stalling the run.
+    static func waitForHangUp(_ fd: Int32, timeoutMilliseconds: Int32 = 30_000) async throws -> Int16 {
         try await withCheckedThrowingContinuation { continuation in
             // Bridges a blocking poll(2) to async without holding a cooperative thread.
             let thread = Thread {
