@@ -38,7 +38,7 @@ package enum DemoMode {
         if UnixSocketProbe.isListening(socket) { throw AlreadyRunning(socketPath: socket) }
         LoggingBootstrap.bootstrap(identifier: "qrpayd-demo", logLevel: .info)
         let logger = Logger(label: "qrpayd.demo")
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        try DemoLocation.prepareDirectory(at: base)
         Self.removeStaleStateDirectories(in: base)
         // A fresh database each run, removed when the demo stops (unless the caller chose the directory).
         let ownStateDirectory = overrides["state.directory"] == nil

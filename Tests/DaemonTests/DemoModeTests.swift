@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// `qrpayd --demo`, the real binary with its output on a pipe, driven by the real `qrpayctl` as the README tells an
-/// integrator to. Each test has its own `TMPDIR`, so its demo socket (`$TMPDIR/qrpayd-demo/control.sock`) is its own.
+/// integrator to. Each test has its own `TMPDIR`, so its demo socket (`$TMPDIR/qrpayd-demo-<uid>/control.sock`) is its own.
 @Suite(.timeLimit(.minutes(3)))
 struct DemoModeTests {
     struct Demo: Sendable {
@@ -32,7 +32,7 @@ struct DemoModeTests {
     ) async throws {
         let directory = try TemporaryDirectory(prefix: "demo")
         let environment = DaemonProcess.demoEnvironment(temporaryDirectory: directory)
-        let socketPath = directory.file("qrpayd-demo/control.sock").path
+        let socketPath = directory.file("qrpayd-demo-\(getuid())/control.sock").path
         let daemon = try DaemonProcess(
             arguments: ["--demo", "--display-port", "0"] + arguments,
             environment: environment,
@@ -57,17 +57,22 @@ struct DemoModeTests {
     @Test func theBannerArrivesThroughAPipeAndTheStateDirectoryGoesWithTheDemo() async throws {
         let directory = try TemporaryDirectory(prefix: "demo")
         // What a demo killed with SIGKILL leaves: a state directory of a process that is gone.
-        let leftOver = directory.file("qrpayd-demo/state-999999999").path
-        try FileManager.default.createDirectory(atPath: leftOver, withIntermediateDirectories: true)
+        let leftOver = directory.file("qrpayd-demo-\(getuid())/state-999999999").path
+        try FileManager.default.createDirectory(
+            atPath: directory.file("qrpayd-demo-\(getuid())").path,
+            withIntermediateDirectories: false,
+            attributes: [.posixPermissions: 0o700]
+        )
+        try FileManager.default.createDirectory(atPath: leftOver, withIntermediateDirectories: false)
         let daemon = try DaemonProcess(
             arguments: ["--demo", "--display-port", "0"],
             environment: DaemonProcess.demoEnvironment(temporaryDirectory: directory),
-            socketPath: directory.file("qrpayd-demo/control.sock").path
+            socketPath: directory.file("qrpayd-demo-\(getuid())/control.sock").path
         )
         #expect(await daemon.waitForOutput(containing: "Customer screen:  http://127.0.0.1:") != nil)
         #expect(!FileManager.default.fileExists(atPath: leftOver))
         #expect(await daemon.waitForOutput(containing: "swift run qrpayctl pay demo-1 129.00kr --wait") != nil)
-        let state = directory.file("qrpayd-demo/state-\(daemon.processIdentifier)").path
+        let state = directory.file("qrpayd-demo-\(getuid())/state-\(daemon.processIdentifier)").path
         #expect(FileManager.default.fileExists(atPath: state))
         #expect(await daemon.stop(with: SIGINT) == 0)
         #expect(!FileManager.default.fileExists(atPath: state))

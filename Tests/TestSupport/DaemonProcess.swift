@@ -93,7 +93,7 @@ public final class DaemonProcess: Sendable {
     }
 
     /// The environment for `qrpayd --demo` in a test: this process's, without systemd's variables, and with `TMPDIR`
-    /// at `directory`, so the demo's socket and state (`$TMPDIR/qrpayd-demo`) are the test's own.
+    /// at `directory`, so the demo's socket and state (`$TMPDIR/qrpayd-demo-<uid>`) are the test's own.
     public static func demoEnvironment(temporaryDirectory directory: TemporaryDirectory) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         for key in [
