@@ -45,6 +45,8 @@ extension EngineConfiguration {
             allowedGroups: try Self.groupNames(read.strings("payment.refunds.allowedGroups") ?? ["qrpay-refund"])
         )
 
+        let retentionDays = try read.int("state.retention", default: 400, range: 1...36_500)
+
         let modeName = read.string("qr.mode") ?? QRMode.qrAPI.rawValue
         guard let qrMode = QRMode(rawValue: modeName) else {
             throw ConfigurationError(key: "qr.mode", "'\(modeName)' must be 'qr-api' or 'payment-url'.")
@@ -67,7 +69,9 @@ extension EngineConfiguration {
             defaultText: defaultText,
             fallBackURL: vipps.fallBackURL,
             callbackPrefix: vipps.callbackPrefix,
-            refunds: refunds
+            refunds: refunds,
+            boxIdentity: BoxIdentity.derive(),
+            retention: .seconds(retentionDays * 86_400)
         )
     }
 

@@ -36,6 +36,11 @@ public struct EngineConfiguration: Sendable {
     }
 
     public var orderIdPrefix: String
+    /// A digest of this box's `/etc/machine-id` (``BoxIdentity``), mixed into the keys sent to Vipps so two boxes of
+    /// one sales unit never send the same key, even for the same orderId; nil when the machine id cannot be read.
+    public var boxIdentity: String?
+    /// How long a final, settled payment is kept after its last change (`state.retention`, 400 days by default).
+    public var retention: Duration
     /// The API new payments are created with (`vipps.api`); each payment remembers its own.
     public var api: VippsAPIKind
     /// The currency of new payments (`payment.currency`); amounts are in its minor units.
@@ -81,9 +86,13 @@ public struct EngineConfiguration: Sendable {
         paymentLifetime: Duration = .seconds(600),
         expiryMargin: Duration = .seconds(30),
         creationTimeout: Duration = .seconds(20),
-        maximumBackoff: Duration = .seconds(10)
+        maximumBackoff: Duration = .seconds(10),
+        boxIdentity: String? = nil,
+        retention: Duration = EngineConfiguration.defaultRetention
     ) {
         self.orderIdPrefix = orderIdPrefix
+        self.boxIdentity = boxIdentity
+        self.retention = retention
         self.api = api
         self.currency = currency
         self.settlement = settlement
@@ -123,11 +132,20 @@ public struct Caller: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Derives `X-Request-Id`s: the same for every attempt at the same operation, at most 40 characters, and different
-/// for each operation and each partial capture or refund of a payment.
+extension EngineConfiguration {
+    /// 400 days: a shop's books for a year are closed and checked well within it, and Vipps refunds (possible for
+    /// 365 days) are over.
+    public static let defaultRetention = Duration.seconds(400 * 86_400)
+}
+
+/// Derives `X-Request-Id`s and ePayment's create `Idempotency-Key`: the same for every attempt at the same operation,
+/// at most 40 characters, and different for each operation, each payment and each box (`box`, ``BoxIdentity``), so
+/// two boxes of one sales unit never send the same key even for the same orderId. A key already stored with an
+/// intent is reused as stored (``PaymentStore/beginIntent(reference:operation:sequence:requestId:amount:at:)``), so a
+/// payment in flight across an upgrade keeps the key it was created with.
 enum RequestID {
-    static func make(orderId: String, operation: PaymentIntent.Operation, sequence: Int) -> String {
-        let digest = String(StableHash.fnv1a(orderId), radix: 16)
+    static func make(orderId: String, operation: PaymentIntent.Operation, sequence: Int, box: String?) -> String {
+        let digest = String(StableHash.fnv1a(box.map { "\($0)/\(orderId)" } ?? orderId), radix: 16)
         return "\(operation.rawValue)-\(sequence)-\(String(repeating: "0", count: 16 - digest.count))\(digest)"
     }
 }
@@ -138,6 +156,19 @@ public enum BoxPrefix {
     /// Nil when the machine id cannot be read (then the operator must choose a prefix).
     public static func derive(machineIDPath: String = "/etc/machine-id") -> String? {
         guard let contents = FileManager.default.contents(atPath: machineIDPath) else { return nil }
+/// This box's identity for the keys sent to Vipps: 16 hex digits of a digest of `/etc/machine-id`, so the machine id
+/// itself is never sent.
+public enum BoxIdentity {
+    /// Nil when the machine id cannot be read.
+    public static func derive(machineIDPath: String = "/etc/machine-id") -> String? {
+        guard let contents = FileManager.default.contents(atPath: machineIDPath) else { return nil }
+        let machineID = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !machineID.isEmpty else { return nil }
+        let digits = String(StableHash.fnv1a("qrpayd-box:" + machineID), radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
         let machineID = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !machineID.isEmpty else { return nil }
         let digits = String(StableHash.fnv1a(machineID) & 0xff_ffff, radix: 16)

@@ -159,7 +159,12 @@ extension PaymentEngine {
                 reference: payment.reference,
                 operation: .initiate,
                 sequence: 1,
-                requestId: RequestID.make(orderId: payment.orderId, operation: .initiate, sequence: 1),
+                requestId: RequestID.make(
+                    orderId: payment.orderId,
+                    operation: .initiate,
+                    sequence: 1,
+                    box: self.configuration.boxIdentity
+                ),
                 amount: payment.amount,
                 at: Date()
             )

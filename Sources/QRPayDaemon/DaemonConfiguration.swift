@@ -19,14 +19,16 @@ import VippsAPI
 /// - `vipps.clientSecretFile`, `vipps.subscriptionKeyFile`: secret files (mode 0600) when not using credentials.
 /// - `vipps.callbackPrefix` (HTTPS; Vipps requires one though qrpayd polls), `vipps.fallBackURL` (HTTPS or app scheme,
 ///   default `https://www.vipps.no/thankyoupage/`), `vipps.requestTimeoutSeconds` (default 10).
-/// - `payment.orderIdPrefix` (default `qrpayd-`), `payment.settlement` (`auto`/`till`), `payment.pollIntervalMilliseconds`
+/// - `payment.orderIdPrefix` (default `qp` and six hex digits from `/etc/machine-id`, unique to the box; a fixed one
+///   is warned about), `payment.settlement` (`auto`/`till`), `payment.pollIntervalMilliseconds`
 ///   (default 1000), `payment.currency` (`NOK` default; `DKK`, `EUR` with `vipps.api` `epayment`),
 ///   `payment.minimumAmount` (minor units, default 100), `payment.maximumAmount` (minor units, default 1000000),
 ///   `payment.defaultText`,
 ///   `payment.refunds.enabled`, `payment.refunds.maximumPerRefund`, `payment.refunds.maximumPerDay`.
 /// - `qr.mode` (`qr-api` default, or `payment-url`), `qr.moduleSize` (px, default 10), `qr.errorCorrection` (L/M/Q/H).
 /// - `control.socketPath` (default `/run/qrpayd/control.sock`), `control.socketMode` (octal, default `0660`).
-/// - `state.directory` (default `$STATE_DIRECTORY` or `/var/lib/qrpayd`).
+/// - `state.directory` (default `$STATE_DIRECTORY` or `/var/lib/qrpayd`), `state.retention` (days a final, settled
+///   payment is kept after its last change, default 400).
 /// - `display.enabled`, `display.port` (8765), `display.shopName`, `display.language` (`nb`/`da`/`fi`/`en`),
 ///   `display.brand` (`vipps`/`mobilepay`), `display.accentColor` (default: the brand's colour), `display.paidSeconds`,
 ///   `display.assetsDirectory`.
@@ -42,6 +44,9 @@ package struct DaemonConfiguration: Sendable {
     /// `display.enabled`: whether qrpayd serves the customer screen.
     package var displayEnabled: Bool
     package var display: DisplaySettings
+    /// Settings that are valid but risky, `key: why` each: `qrpayd --check-config` and `qrpayctl doctor` show them and
+    /// the daemon logs them at start.
+    package var warnings: [String] = []
 
     /// Reads and checks every setting.
     ///
@@ -52,6 +57,14 @@ package struct DaemonConfiguration: Sendable {
         self.vipps = shared.vipps
         self.service = shared.service
         self.engine = try EngineConfiguration(settings: read, vipps: shared.vipps)
+        if let prefix = read.string("payment.orderIdPrefix") {
+            self.warnings.append(
+                "payment.orderIdPrefix: '\(prefix)' is fixed in the configuration, so every box given this file sends "
+                    + "the same orderIds: two boxes of one sales unit collide (a payment looked up after a lost answer "
+                    + "is the other box's). Remove it to use the prefix unique to this box, drawn from /etc/machine-id"
+                    + (BoxPrefix.derive().map { " (\($0))" } ?? "") + "."
+            )
+        }
         self.displayEnabled = try read.bool("display.enabled", default: true)
         self.display = try DisplaySettings(settings: read)
         guard self.display.brand == .vipps || self.vipps.api == .epayment else {

@@ -4,7 +4,8 @@ import Foundation
 /// (payments, QR, the customer screen), exactly as it would at start-up, so the two never disagree about a file.
 enum DaemonConfigurationCheck {
     enum Outcome: Sendable, Equatable {
-        case valid
+        /// Valid, with what qrpayd warned about (`key: message` each).
+        case valid(warnings: [String])
         /// What qrpayd said, `key: message`.
         case invalid(String)
         /// qrpayd could not be asked (not installed with qrpayctl, or it did not run).
@@ -53,7 +54,13 @@ enum DaemonConfigurationCheck {
         let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         switch status {
         case 0:
-            return .valid
+            // "qrpayd: warning: key: message" lines.
+            let prefix = "qrpayd: warning: "
+            return .valid(
+                warnings: said.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map {
+                    String($0.dropFirst(prefix.count))
+                }
+            )
         case 78:
             // EX_CONFIG: "qrpayd: configuration error: key: message".
             let line = said.split(separator: "\n").last.map(String.init) ?? said

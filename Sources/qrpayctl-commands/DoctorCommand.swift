@@ -85,8 +85,18 @@ struct DoctorCommand: AsyncParsableCommand {
             let summary =
                 "Vipps \(configuration.vipps.environment), MSN \(configuration.vipps.credentials.merchantSerialNumber)"
             switch await DaemonConfigurationCheck.run(configFile: self.configFile, environment: environment) {
-            case .valid:
+            case .valid(let warnings):
                 findings.append(.ok("configuration", "\(path) is valid: \(summary)"))
+                for warning in warnings {
+                    let key = warning.split(separator: ":").first.map(String.init) ?? "the setting named"
+                    findings.append(
+                        .warning(
+                            key == "payment.orderIdPrefix" ? "orderid-prefix" : "configuration-warning",
+                            warning,
+                            fix: "Remove \(key) from \(path), then restart qrpayd (open payments keep their orderId)."
+                        )
+                    )
+                }
             case .invalid(let message):
                 let key = message.split(separator: ":").first.map(String.init) ?? "the setting named"
                 findings.append(.fail("configuration", message, fix: fix(key)))

@@ -105,6 +105,9 @@ struct QRPayd: AsyncParsableCommand {
             // EX_CONFIG: the unit does not restart on it (RestartPreventExitStatus=78).
             throw ExitCode(78)
         }
+        for warning in configuration.warnings {
+            FileHandle.standardError.write(Data("qrpayd: warning: \(warning)\n".utf8))
+        }
         if self.checkConfig {
             print(
                 "Configuration OK (\(configuration.vipps.environment), MSN \(configuration.vipps.credentials.merchantSerialNumber))."
@@ -116,6 +119,9 @@ struct QRPayd: AsyncParsableCommand {
             logLevel: Logger.Level(rawValue: configuration.service.logLevel) ?? .info
         )
         let logger = Logger(label: "qrpayd")
+        for warning in configuration.warnings {
+            logger.warning("Configuration: \(warning)")
+        }
         let listener: ControlServer.Listener? = activated.first.map { .inherited(fd: $0.fd) } ?? nil
         do {
             try await Daemon.run(

@@ -197,3 +197,39 @@ import VippsAPI
         #expect(result.standardError.contains("vipps.merchantSerialNumber"))
     }
 }
+    /// A prefix fixed in the file makes every box given the file send the same orderIds: `--check-config` accepts
+    /// it (exit 0) but warns; without it, the box's own prefix is used and nothing is said.
+    @Test func checkConfigWarnsAboutAFixedOrderIdPrefix() async throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.file("qrpayd.json")
+        var environment = Self.secrets
+        environment["PATH"] = "/usr/bin:/bin"
+        try
+            #"{"vipps": {"clientId": "2f7c1a6e-8d3b-4c55-9b61-0f4c2e7d9a10", "merchantSerialNumber": "123456"}, "display": {"enabled": false}, "payment": {"orderIdPrefix": "kiosk1-"}}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let fixed = try await Self.checkConfig(file.path, environment: environment)
+        #expect(fixed.status == 0, "\(fixed.standardError)")
+        #expect(
+            fixed.standardError.contains(
+                "qrpayd: warning: payment.orderIdPrefix: 'kiosk1-' is fixed in the configuration"
+            )
+        )
+
+        try
+            #"{"vipps": {"clientId": "2f7c1a6e-8d3b-4c55-9b61-0f4c2e7d9a10", "merchantSerialNumber": "123456"}, "display": {"enabled": false}}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let own = try await Self.checkConfig(file.path, environment: environment)
+        #expect(own.status == 0, "\(own.standardError)")
+        #expect(!own.standardError.contains("orderIdPrefix"))
+    }
+
+    @Test func retentionIsDaysAndDefaultsTo400() async throws {
+        #expect(try await Self.load(Self.valid).engine.retention == .seconds(400 * 86_400))
+        var settings = Self.valid
+        settings["state.retention"] = "30"
+        #expect(try await Self.load(settings).engine.retention == .seconds(30 * 86_400))
+        settings["state.retention"] = "0"
+        let error = await #expect(throws: ConfigurationError.self) { try await Self.load(settings) }
+        #expect(error?.key == "state.retention")
+    }
+

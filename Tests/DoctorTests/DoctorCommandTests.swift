@@ -256,3 +256,25 @@ extension DoctorCommandTests {
         }
     }
 }
+
+extension DoctorCommandTests {
+    /// A prefix fixed in the configuration is the same on every box given the file: the doctor warns (through
+    /// `qrpayd --check-config`), and says nothing when the box's own prefix is used.
+    @Test("a fixed payment.orderIdPrefix is warned about")
+    func fixedOrderIdPrefix() async throws {
+        try await SimulatorHarness.run { simulator in
+            var setup = try DoctorSetup(simulatorPort: simulator.port)
+            let fixed = try await setup.doctor()
+            #expect(fixed.status(of: "orderid-prefix") == "warning", "\(fixed.output)\n\(fixed.errors)")
+            #expect(fixed.detail(of: "orderid-prefix").contains("'kiosk7-' is fixed in the configuration"))
+            #expect(fixed.detail(of: "orderid-prefix").contains("collide"))
+            #expect(fixed.fix(of: "orderid-prefix").contains("Remove payment.orderIdPrefix from \(setup.configPath)"))
+            #expect(fixed.status(of: "configuration") == "ok")
+
+            setup.json["payment"]?["orderIdPrefix"] = nil
+            let own = try await setup.doctor()
+            #expect(own.checks["orderid-prefix"] == nil, "\(own.output)")
+            #expect(own.status(of: "configuration") == "ok", "\(own.output)")
+        }
+    }
+}

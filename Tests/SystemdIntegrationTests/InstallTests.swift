@@ -136,9 +136,17 @@ struct InstallTests {
 
     static let example = packageRoot.appendingPathComponent("config/qrpayd.example.json")
 
-    /// Keys the example leaves out on purpose: the base URL follows vipps.environment, and the state directory is
-    /// systemd's `StateDirectory=` (`$STATE_DIRECTORY`).
-    static let derivedKeys: Set<String> = ["vipps.baseURL", "state.directory"]
+    /// Keys the example leaves out on purpose: the base URL follows vipps.environment, the state directory is
+    /// systemd's `StateDirectory=` (`$STATE_DIRECTORY`), and the orderId prefix is each box's own (from
+    /// `/etc/machine-id`): a prefix in the shipped file would be the same on every box.
+    static let derivedKeys: Set<String> = ["vipps.baseURL", "state.directory", "payment.orderIdPrefix"]
+
+    @Test func exampleConfigurationFixesNoOrderIdPrefix() throws {
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: Self.example)) as? [String: Any]
+        )
+        #expect(!Self.flattened(json).contains("payment.orderIdPrefix"))
+    }
 
     static func flattened(_ object: [String: Any], prefix: String = "") -> Set<String> {
         var keys: Set<String> = []
