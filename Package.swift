@@ -231,6 +231,7 @@ let package = Package(
             dependencies: [
                 "VippsAPI", "VippsSimulator", "PaymentCore", "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -71,11 +71,18 @@ public struct HealthReport: Sendable, Hashable, Encodable {
     /// The payment database.
     public struct Store: Sendable, Hashable, Codable {
         public var path: String
+        /// False from a write that failed (disk full, I/O error, read-only) until a write succeeds again.
         public var writable: Bool
+        /// Why it is not writable, while it is not.
+        public var reason: String?
+        /// Since when writes have been failing.
+        public var since: Date?
 
-        public init(path: String, writable: Bool) {
+        public init(path: String, writable: Bool, reason: String? = nil, since: Date? = nil) {
             self.path = path
             self.writable = writable
+            self.reason = reason
+            self.since = since
         }
     }
 

@@ -29,6 +29,8 @@ struct EngineMetrics: Sendable {
         static let oldestPendingOperation = "qrpayd_money_operation_oldest_pending_age_seconds"
         static let unreconciled = "qrpayd_unreconciled_payments"
         static let vippsReachable = "qrpayd_vipps_reachable"
+        static let storeWritable = "qrpayd_store_writable"
+        static let paymentsPruned = "qrpayd_store_pruned_payments_total"
     }
 
     let factory: any MetricsFactory
@@ -126,6 +128,16 @@ struct EngineMetrics: Sendable {
         self.gauge(Name.oldestPendingOperation, pending.map { now.timeIntervalSince($0.createdAt) }.max() ?? 0)
         self.gauge(Name.unreconciled, Double(unreconciled))
         self.gauge(Name.vippsReachable, vippsReachable ? 1 : 0)
+    }
+
+    /// 1 while the payment database takes writes, 0 from a write that failed for want of storage until one succeeds.
+    func storeWritable(_ writable: Bool) {
+        self.gauge(Name.storeWritable, writable ? 1 : 0)
+    }
+
+    /// Settled payments the retention deleted.
+    func pruned(_ count: Int) {
+        Counter(label: Name.paymentsPruned, factory: self.factory).increment(by: count)
     }
 
     private func gauge(_ label: String, _ value: Double) {

@@ -56,6 +56,16 @@ public actor EventHub {
         return stream
     }
 
+    /// The newest event the retention deleted (0 if none, or if the store cannot say): a listener replaying from an
+    /// older id has missed some history.
+    public func prunedThroughEventID() -> Int64 {
+        do {
+            return try self.store.prunedThroughEventID()
+        } catch {
+            return 0
+        }
+    }
+
     /// Delivers `event` to every listener that has not seen it yet.
     public func publish(_ event: PaymentEvent) {
         for (id, listener) in self.listeners where event.id > listener.lastDelivered {

@@ -25,6 +25,8 @@ public enum JournalEvent: String, Sendable, CaseIterable {
     case daemonStarted = "9442d1e3ce5e4dc9998be529c7ca0967"
     case daemonStopping = "ca5b3f646458407caea6967087f85c7d"
     case storeRefused = "c6feb086a68d46d48dee0907d7b2bca4"
+    case storeWritableAgain = "eb3d6bb4bc994646a7eec765b4232a40"
+    case paymentsPruned = "be74b852e4e54a08b3ef113551abfd31"
 
     /// The `MESSAGE_ID` (32 lower-case hex digits).
     public var messageID: String { self.rawValue }

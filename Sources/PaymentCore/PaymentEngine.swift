@@ -168,10 +168,11 @@ public actor PaymentEngine {
 
     public func vippsHealth() -> VippsHealth { self.health }
 
-    /// Sets the engine's gauges (open payments, pending money operations, unreconciled payments, Vipps reachable)
-    /// from the store, just before metrics are scraped. A store that cannot be read leaves them as they were: the
-    /// failure is in the journal and in `/v1/health`.
+    /// Sets the engine's gauges (open payments, pending money operations, unreconciled payments, Vipps reachable,
+    /// the store writable) from the store, just before metrics are scraped. A store that cannot be read leaves them
+    /// as they were: the failure is in the journal and in `/v1/health`.
     public func recordGauges() {
+        self.metrics.storeWritable(self.store.writeProblem == nil)
         let open: [PaymentStore.Record]
         do {
             open = try self.store.openRecords()

@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+import Synchronization
 
 /// Why the state store could not be used. The daemon refuses to start rather than guess.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
@@ -45,6 +46,9 @@ public final class PaymentStore: Sendable {
 
     let database: DatabaseQueue
     public let path: String
+    /// Why the last write to the database failed for want of storage (disk full, I/O error, read-only), until a
+    /// write succeeds again; nil while writes succeed.
+    private let writeFailure = Mutex<WriteFailure?>(nil)
 
     /// Opens (or on first start creates) the store in `directory`.
     ///
@@ -110,6 +114,74 @@ public final class PaymentStore: Sendable {
                     message: "Cannot write \(marker) in the state directory; check its owner and free space."
                 )
             }
+        }
+    }
+
+    // MARK: Writability
+
+    /// A write that failed for want of storage: what SQLite said, and since when.
+    public struct WriteFailure: Sendable, Hashable {
+        /// What SQLite said, e.g. `database or disk is full (SQLite error 13)`.
+        public var reason: String
+        /// When the first write in this run of failures failed.
+        public var since: Date
+    }
+
+    /// Why writes are failing now, or nil while they succeed: set by any write that fails for want of storage (a
+    /// full disk, an I/O error, a read-only file), cleared by the next one that succeeds (see ``probeWrite()``).
+    public var writeProblem: WriteFailure? { self.writeFailure.withLock { $0 } }
+
+    /// How much a probe writes (and deletes again): several times a payment's change, so a store that passes it can
+    /// take the next payment.
+    static let probeBytes = 64 * 1024
+
+    /// While writes are failing, tries a write of ``probeBytes`` (into the `writeProbe` table, deleted again in the
+    /// same transaction), so that space coming back is noticed without waiting for a payment. Does nothing while
+    /// writes succeed.
+    ///
+    /// - Returns: whether the store takes writes now.
+    @discardableResult
+    public func probeWrite() -> Bool {
+        guard self.writeProblem != nil else { return true }
+        do {
+            try self.writing("write to \(self.path)") { db in
+                try db.execute(
+                    sql: "INSERT INTO writeProbe (filler) VALUES (zeroblob(?))",
+                    arguments: [Self.probeBytes]
+                )
+                try db.execute(sql: "DELETE FROM writeProbe")
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Runs `updates` in a write transaction, keeping ``writeProblem`` up to date; a failure is "Cannot `what`: ...".
+    private func writing<T>(_ what: String, _ updates: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            let result = try self.database.write(updates)
+            self.writeFailure.withLock { $0 = nil }
+            return result
+        } catch {
+            if let reason = Self.storageFailure(error) {
+                self.writeFailure.withLock { failure in
+                    failure = WriteFailure(reason: reason, since: failure?.since ?? Date())
+                }
+            }
+            throw StoreError(kind: .writeFailed, message: "Cannot \(what): \(error).")
+        }
+    }
+
+    /// What SQLite said when `error` is a failure of the storage underneath (rather than, say, a constraint).
+    static func storageFailure(_ error: any Error) -> String? {
+        guard let error = error as? DatabaseError else { return nil }
+        switch error.resultCode {
+        case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_NOTADB,
+            .SQLITE_CORRUPT, .SQLITE_NOMEM, .SQLITE_NOLFS:
+            return "\(error.message ?? "write failed") (SQLite error \(error.extendedResultCode.rawValue))"
+        default:
+            return nil
         }
     }
 
@@ -179,6 +251,18 @@ public final class PaymentStore: Sendable {
                 table.add(column: "unsettled", .boolean).notNull().defaults(to: false)
             }
             try Self.migrateIntents(db)
+        }
+        migrator.registerMigration("v3: write probe") { db in
+            // Written to and emptied again while writes are failing, to notice space coming back (probeWrite()).
+            try db.create(table: "writeProbe") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("filler", .blob).notNull()
+            }
+            // The newest event the retention deleted, so a till replaying from before it is told history is gone.
+            try db.create(table: "pruned") { table in
+                table.primaryKey("id", .integer).check { $0 == 1 }
+                table.column("lastEventID", .integer).notNull()
+            }
         }
         return migrator
     }
@@ -367,33 +451,29 @@ public final class PaymentStore: Sendable {
 
     /// ``save(_:isNew:)``, also telling what the save changed.
     public func saveChange(_ record: Record, isNew: Bool = false) throws(StoreError) -> Change {
-        do {
-            return try self.database.write { db -> Change in
-                var previousState: PaymentState?
-                var previousOperations: [String: String] = [:]
-                if !isNew {
-                    let stored = try String.fetchOne(
-                        db,
-                        sql: "SELECT state FROM payment WHERE reference = ?",
-                        arguments: [record.payment.reference]
-                    )
-                    previousState = stored.flatMap(PaymentState.init(rawValue:))
-                    for row in try Row.fetchAll(
-                        db,
-                        sql: "SELECT id, state FROM operation WHERE reference = ?",
-                        arguments: [record.payment.reference]
-                    ) {
-                        previousOperations[row["id"]] = row["state"]
-                    }
+        try self.writing("write payment \(record.payment.reference)") { db -> Change in
+            var previousState: PaymentState?
+            var previousOperations: [String: String] = [:]
+            if !isNew {
+                let stored = try String.fetchOne(
+                    db,
+                    sql: "SELECT state FROM payment WHERE reference = ?",
+                    arguments: [record.payment.reference]
+                )
+                previousState = stored.flatMap(PaymentState.init(rawValue:))
+                for row in try Row.fetchAll(
+                    db,
+                    sql: "SELECT id, state FROM operation WHERE reference = ?",
+                    arguments: [record.payment.reference]
+                ) {
+                    previousOperations[row["id"]] = row["state"]
                 }
-                let finished = record.payment.operations.filter {
-                    !$0.isPending && previousOperations[$0.id] != $0.state.rawValue
-                }
-                let event = try Self.write(record, isNew: isNew, in: db)
-                return Change(event: event, previousState: previousState, finishedOperations: finished)
             }
-        } catch {
-            throw StoreError(kind: .writeFailed, message: "Cannot write payment \(record.payment.reference): \(error).")
+            let finished = record.payment.operations.filter {
+                !$0.isPending && previousOperations[$0.id] != $0.state.rawValue
+            }
+            let event = try Self.write(record, isNew: isNew, in: db)
+            return Change(event: event, previousState: previousState, finishedOperations: finished)
         }
     }
 
@@ -436,15 +516,11 @@ public final class PaymentStore: Sendable {
 
     /// Keeps the landing-page URL without announcing anything: the payment has not changed for the till yet.
     public func savePaymentURL(_ record: Record) throws(StoreError) {
-        do {
-            try self.database.write { db in
-                try db.execute(
-                    sql: "UPDATE payment SET paymentURL = ? WHERE reference = ?",
-                    arguments: [record.paymentURL, record.payment.reference]
-                )
-            }
-        } catch {
-            throw StoreError(kind: .writeFailed, message: "Cannot write payment \(record.payment.reference): \(error).")
+        try self.writing("write payment \(record.payment.reference)") { db in
+            try db.execute(
+                sql: "UPDATE payment SET paymentURL = ? WHERE reference = ?",
+                arguments: [record.paymentURL, record.payment.reference]
+            )
         }
     }
 
@@ -530,6 +606,89 @@ public final class PaymentStore: Sendable {
         }
     }
 
+    // MARK: Retention
+
+    /// What one batch of ``pruneSettled(changedBefore:after:limit:keeping:)`` did.
+    public struct PruneBatch: Sendable, Hashable {
+        /// Payments deleted, with their events, operations and intents.
+        public var deleted: Int
+        /// Payments looked at (deleted or kept); fewer than the limit means there are no more.
+        public var examined: Int
+        /// Where the next batch starts (the `rowid` of the last payment looked at).
+        public var cursor: Int64
+    }
+
+    /// Deletes, in one transaction, up to `limit` payments after `cursor` that are final and settled (nothing
+    /// reserved, no pending operation or intent, not unreconciled, not in `keeping`) and last changed before
+    /// `date`, together with their events, operations and intents. An unsettled payment is never deleted, however old.
+    public func pruneSettled(
+        changedBefore date: Date,
+        after cursor: Int64 = 0,
+        limit: Int,
+        keeping: Set<String> = []
+    ) throws(StoreError) -> PruneBatch {
+        try self.writing("delete old payments from \(self.path)") { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rowid AS cursor, reference, payload FROM payment
+                    WHERE rowid > ? AND final = 1 AND unsettled = 0 AND updatedAt < ?
+                      AND reference NOT IN (SELECT reference FROM operation WHERE state = 'pending')
+                      AND reference NOT IN (SELECT reference FROM intent WHERE status = 'pending')
+                    ORDER BY rowid LIMIT ?
+                    """,
+                arguments: [cursor, date, limit]
+            )
+            var deleted = 0
+            var lastEventID: Int64 = 0
+            for row in rows {
+                let reference: String = row["reference"]
+                guard !keeping.contains(reference) else { continue }
+                // The columns say settled; the payment itself must agree (a payload this build cannot read is kept).
+                var payment: Payment
+                do {
+                    payment = try Self.payment(fromPayload: row["payload"], subject: "Payment \(reference)")
+                } catch {
+                    continue
+                }
+                payment.operations = try Self.operations(reference: reference, in: db)
+                guard payment.state.isFinal, !payment.isUnsettled, !payment.unreconciled else { continue }
+                let newest = try Int64.fetchOne(
+                    db,
+                    sql: "SELECT MAX(id) FROM event WHERE reference = ?",
+                    arguments: [reference]
+                )
+                lastEventID = max(lastEventID, newest ?? 0)
+                for table in ["operation", "intent", "event", "payment"] {
+                    try db.execute(sql: "DELETE FROM \(table) WHERE reference = ?", arguments: [reference])
+                }
+                deleted += 1
+            }
+            if lastEventID > 0 {
+                try db.execute(
+                    sql: """
+                        INSERT INTO pruned (id, lastEventID) VALUES (1, ?)
+                        ON CONFLICT(id) DO UPDATE SET lastEventID = MAX(lastEventID, excluded.lastEventID)
+                        """,
+                    arguments: [lastEventID]
+                )
+            }
+            let last: Int64? = rows.last?["cursor"]
+            return PruneBatch(deleted: deleted, examined: rows.count, cursor: last ?? cursor)
+        }
+    }
+
+    /// The newest event the retention has deleted (0 if none): a till replaying from an older id has missed some.
+    public func prunedThroughEventID() throws(StoreError) -> Int64 {
+        do {
+            return try self.database.read { db in
+                try Int64.fetchOne(db, sql: "SELECT lastEventID FROM pruned WHERE id = 1") ?? 0
+            }
+        } catch {
+            throw StoreError(kind: .corrupt, message: "Cannot read events from \(self.path): \(error).")
+        }
+    }
+
     // MARK: Intents
 
     /// Writes an intent down before the call is made. Asking again for the same (reference, operation, sequence)
@@ -542,48 +701,40 @@ public final class PaymentStore: Sendable {
         amount: Int?,
         at date: Date
     ) throws(StoreError) -> PaymentIntent {
-        do {
-            return try self.database.write { db in
-                if let row = try Row.fetchOne(
-                    db,
-                    sql: "SELECT * FROM intent WHERE reference = ? AND operation = ? AND sequence = ?",
-                    arguments: [reference, operation.rawValue, sequence]
-                ) {
-                    return try Self.intent(row)
-                }
-                try db.execute(
-                    sql: """
-                        INSERT INTO intent (reference, operation, sequence, requestId, amount, status, createdAt)
-                        VALUES (?, ?, ?, ?, ?, 'pending', ?)
-                        """,
-                    arguments: [reference, operation.rawValue, sequence, requestId, amount, date]
-                )
-                return PaymentIntent(
-                    id: db.lastInsertedRowID,
-                    reference: reference,
-                    operation: operation,
-                    sequence: sequence,
-                    requestId: requestId,
-                    amount: amount,
-                    createdAt: date
-                )
+        try self.writing("record the \(operation) of \(reference)") { db in
+            if let row = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM intent WHERE reference = ? AND operation = ? AND sequence = ?",
+                arguments: [reference, operation.rawValue, sequence]
+            ) {
+                return try Self.intent(row)
             }
-        } catch {
-            throw StoreError(kind: .writeFailed, message: "Cannot record the \(operation) of \(reference): \(error).")
+            try db.execute(
+                sql: """
+                    INSERT INTO intent (reference, operation, sequence, requestId, amount, status, createdAt)
+                    VALUES (?, ?, ?, ?, ?, 'pending', ?)
+                    """,
+                arguments: [reference, operation.rawValue, sequence, requestId, amount, date]
+            )
+            return PaymentIntent(
+                id: db.lastInsertedRowID,
+                reference: reference,
+                operation: operation,
+                sequence: sequence,
+                requestId: requestId,
+                amount: amount,
+                createdAt: date
+            )
         }
     }
 
     /// Marks an intent done (`succeeded`) or abandoned (`failed`, with what Vipps said).
     public func finishIntent(_ id: Int64, succeeded: Bool, outcome: String?, at date: Date) throws(StoreError) {
-        do {
-            try self.database.write { db in
-                try db.execute(
-                    sql: "UPDATE intent SET status = ?, outcome = ?, finishedAt = ? WHERE id = ?",
-                    arguments: [succeeded ? "done" : "failed", outcome, date, id]
-                )
-            }
-        } catch {
-            throw StoreError(kind: .writeFailed, message: "Cannot record the outcome of intent \(id): \(error).")
+        try self.writing("record the outcome of intent \(id)") { db in
+            try db.execute(
+                sql: "UPDATE intent SET status = ?, outcome = ?, finishedAt = ? WHERE id = ?",
+                arguments: [succeeded ? "done" : "failed", outcome, date, id]
+            )
         }
     }
 

@@ -3,7 +3,7 @@ package import ControlAPI
 import CustomerDisplay
 import Foundation
 package import Logging
-import PaymentCore
+package import PaymentCore
 import QRPayConfiguration
 import ServiceLifecycle
 package import SystemdSupport
@@ -25,6 +25,8 @@ package enum Daemon {
         /// Called with the metrics port once `metrics.listen` accepts scrapes (port 0 in tests).
         package var onMetricsListening: @Sendable (Int) async -> Void
         package var gracefulShutdownSignals: [UnixSignal]
+        /// A store already open (tests that need to reach into the database); by default the daemon opens its own.
+        package var store: PaymentStore?
 
         package init(
             configuration: DaemonConfiguration,
@@ -33,7 +35,8 @@ package enum Daemon {
             onReady: @escaping @Sendable () async -> Void = {},
             onDisplayListening: @escaping @Sendable (Int) async -> Void = { _ in },
             onMetricsListening: @escaping @Sendable (Int) async -> Void = { _ in },
-            gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+            gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+            store: PaymentStore? = nil
         ) {
             self.configuration = configuration
             self.listener = listener
@@ -42,6 +45,7 @@ package enum Daemon {
             self.onDisplayListening = onDisplayListening
             self.onMetricsListening = onMetricsListening
             self.gracefulShutdownSignals = gracefulShutdownSignals
+            self.store = store
         }
     }
 
@@ -73,7 +77,11 @@ package enum Daemon {
                 withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700]
             )
-            store = try PaymentStore(directory: configuration.service.stateDirectory)
+            if let injected = options.store {
+                store = injected
+            } else {
+                store = try PaymentStore(directory: configuration.service.stateDirectory)
+            }
         } catch {
             logger.critical(
                 "qrpayd refuses to start: the payment database cannot be trusted",
@@ -158,6 +166,7 @@ package enum Daemon {
         var services: [any Service] = [
             LoopService(name: "access-token") { await vipps.tokens.refreshLoop() },
             LoopService(name: "poll-loop") { await engine.runPollLoop() },
+            StoreMaintenance(engine: engine, store: store, logger: logger),
         ]
         if configuration.displayEnabled {
             services.append(
@@ -265,7 +274,13 @@ package enum Daemon {
             activePayment = nil
             readable = false
         }
-        let writable = readable && FileManager.default.isWritableFile(atPath: configuration.service.stateDirectory)
+        // A write that failed for want of storage marks the store unwritable until a write succeeds: try a small one
+        // now (only while marked), so space coming back is seen without a payment.
+        store.probeWrite()
+        let writeProblem = store.writeProblem
+        let writable =
+            readable && writeProblem == nil
+            && FileManager.default.isWritableFile(atPath: configuration.service.stateDirectory)
         let unreconciled = await engine.unreconciledPayments()
         let displayReport =
             configuration.displayEnabled
@@ -290,7 +305,14 @@ package enum Daemon {
             activePayment: activePayment,
             unreconciledPayments: unreconciled,
             display: displayReport,
-            store: .init(path: store.path, writable: writable)
+            store: .init(
+                path: store.path,
+                writable: writable,
+                reason: writable
+                    ? nil
+                    : writeProblem?.reason ?? (readable ? "the state directory is not writable" : "cannot be read"),
+                since: writeProblem?.since
+            )
         )
     }
 }

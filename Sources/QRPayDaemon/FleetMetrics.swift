@@ -66,6 +66,8 @@ package struct FleetMetrics: Sendable {
         "qrpayd_recovery_reconciled_payments_total": "Payments start-up reconciliation settled with Vipps' answer.",
         "qrpayd_recovery_unreconciled_payments_total": "Payments start-up reconciliation could not ask Vipps about.",
         "qrpayd_store_write_seconds": "One SQLite transaction: a payment, its operations and its event.",
+        "qrpayd_store_writable": "1 while the payment database takes writes, 0 after one failed (disk full, I/O).",
+        "qrpayd_store_pruned_payments_total": "Settled payments older than state.retention that were deleted.",
         "qrpayd_customer_screens_connected": "Customer pages holding the display's event stream open.",
         "qrpayd_build_info": "qrpayd's version, Vipps API and environment (always 1).",
         "process_resident_memory_bytes": "Resident memory size in bytes.",
