@@ -54,6 +54,49 @@ import VippsSimulator
         }
     }
 
+    /// What a package's prerm shows before removal: every unsettled payment, one a line, with what is reserved, what
+    /// was captured and what is pending; a settled payment is not listed.
+    @Test func listUnsettledPrintsOneLinePerPaymentWithReservedCapturedAndPending() async throws {
+        try await DaemonHarness.run(settlement: .till) { daemon in
+            let empty = try await daemon.qrpayctl("list", "--unsettled")
+            #expect(empty.status == 0)
+            #expect(empty.output == "No unsettled payments.\n")
+
+            _ = try await daemon.approvedPayment("till9-000020", amount: 10000, until: .authorized)
+            _ = try await daemon.engine.capture(reference: "till9-000020", amount: 4000)
+            // A refund Vipps does not answer stays pending.
+            _ = try await daemon.approvedPayment("till9-000021", amount: 5000, until: .authorized)
+            _ = try await daemon.engine.capture(reference: "till9-000021", amount: nil)
+            await daemon.simulator.inject(
+                .status(
+                    503,
+                    count: 100_000,
+                    method: "POST",
+                    pathPrefix: "/ecomm/v2/payments/kiosk9-till9-000021/refund"
+                )
+            )
+            _ = try await daemon.engine.refund(reference: "till9-000021", amount: 1000)
+            // Settled: captured in full, nothing pending.
+            _ = try await daemon.approvedPayment("till9-000022", amount: 3000, until: .authorized)
+            _ = try await daemon.engine.capture(reference: "till9-000022", amount: nil)
+
+            let list = try await daemon.qrpayctl("list", "--unsettled")
+            #expect(list.status == 0, "\(list.standardError)")
+            let lines = list.output.split(separator: "\n").map(String.init)
+            #expect(lines.count == 2, "\(lines)")
+            #expect(
+                lines.first { $0.hasPrefix("till9-000020") }
+                    == "till9-000020  captured  reserved 60.00 NOK  captured 40.00 NOK  pending none"
+            )
+            #expect(
+                lines.first { $0.hasPrefix("till9-000021") }
+                    == "till9-000021  captured  reserved 0.00 NOK  captured 50.00 NOK  pending refund 10.00 NOK"
+            )
+            let both = try await daemon.qrpayctl("list", "--all", "--unsettled")
+            #expect(both.status != 0)
+        }
+    }
+
     @Test func cancelStopsThePayment() async throws {
         try await DaemonHarness.run { daemon in
             _ = try await daemon.qrpayctl("pay", "till9-000004", "129kr")
