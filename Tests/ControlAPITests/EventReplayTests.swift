@@ -1,4 +1,5 @@
 import ControlAPI
+import Foundation
 import PaymentCore
 import ServerSentEvents
 import Testing
@@ -38,6 +39,42 @@ import VippsSimulator
             #expect(replayed.map(\.id) == stored.map(\.id))
             #expect(replayed.map(\.payment.state) == stored.map(\.payment.state))
         }
+    }
+
+    /// The retention has deleted a settled payment's events: a till replaying from before them is told its history is
+    /// incomplete (first, with no `id:`), then gets what is left; a till whose last id is newer is told nothing.
+    @Test func replayFromBeforePrunedEventsSaysHistoryWasPruned() async throws {
+        try await ControlHarness.run { daemon in
+            var events = try await daemon.client.events()
+            _ = try await daemon.client.create(reference: "till7-000402", amount: 12900)
+            try await daemon.simulator.approve(orderId: daemon.orderId("till7-000402"))
+            let settled = try await events.payments(until: { $0.state == .captured })
+            let pruned = try await daemon.engine.pruneSettledPayments(now: Date().addingTimeInterval(401 * 86_400))
+            #expect(pruned == 1)
+            _ = try await daemon.client.create(reference: "till7-000403", amount: 12900)
+            let newest = try daemon.store.lastEventID()
+
+            var replay = try await daemon.client.events(lastEventID: 0)
+            let notice = try #require(try await Self.firstEvent(in: &replay))
+            #expect(notice.event == "history-pruned")
+            #expect(notice.id == nil)
+            #expect(notice.data == #"{"prunedThroughEventId":\#(settled.last?.id ?? -1)}"#)
+            let left = try #require(try await replay.nextPayment())
+            #expect(left.payment.reference == "till7-000403")
+
+            var current = try await daemon.client.events(lastEventID: newest)
+            _ = try await daemon.client.post("/v1/payments/till7-000403/cancel")
+            let first = try #require(try await Self.firstEvent(in: &current))
+            #expect(first.event == "payment")
+        }
+    }
+
+    /// The first block that is an event (not a comment or the `retry:` hint).
+    static func firstEvent(in stream: inout EventStreamReader) async throws -> ServerSentEvent? {
+        while let block = try await stream.next() {
+            if block.event != nil { return block }
+        }
+        return nil
     }
 
     @Test func theStreamStartsWithARetryHint() async throws {
