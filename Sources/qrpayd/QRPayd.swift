@@ -105,10 +105,11 @@ struct QRPayd: AsyncParsableCommand {
             // EX_CONFIG: the unit does not restart on it (RestartPreventExitStatus=78).
             throw ExitCode(78)
         }
-        for warning in configuration.warnings {
-            FileHandle.standardError.write(Data("qrpayd: warning: \(warning)\n".utf8))
-        }
         if self.checkConfig {
+            // Running, the daemon logs them (to the journal under systemd) instead.
+            for warning in configuration.warnings {
+                FileHandle.standardError.write(Data("qrpayd: warning: \(warning)\n".utf8))
+            }
             print(
                 "Configuration OK (\(configuration.vipps.environment), MSN \(configuration.vipps.credentials.merchantSerialNumber))."
             )
