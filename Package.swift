@@ -119,9 +119,8 @@ let package = Package(
         .target(
             name: "ControlAPI",
             dependencies: [
-                "PaymentCore", "ServerSentEvents", "JSONValues", "SystemdSupport", "VippsAPI",
+                "PaymentCore", "ServerSentEvents", "JSONValues", "SystemdSupport", "VippsAPI", "HTTPListening",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -144,6 +143,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: The HTTP listener the till's, the display's and the metrics servers share (inherited socket or own
+        // bind, connection cap, timeouts, header limits, the Host check, retrying a listener that cannot be had)
+        .target(
+            name: "HTTPListening",
+            dependencies: [
+                "ServerSentEvents",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: systemd and the customer screen
         .target(
             name: "SystemdSupport",
@@ -156,10 +171,11 @@ let package = Package(
         .target(
             name: "CustomerDisplay",
             dependencies: [
-                "ServerSentEvents", "QRPayConfiguration",
+                "ServerSentEvents", "QRPayConfiguration", "HTTPListening",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -171,13 +187,14 @@ let package = Package(
             name: "QRPayDaemon",
             dependencies: [
                 "PaymentCore", "VippsAPI", "ControlAPI", "CustomerDisplay", "SystemdSupport", "VippsSimulator",
-                "QRPayConfiguration",
+                "QRPayConfiguration", "HTTPListening",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

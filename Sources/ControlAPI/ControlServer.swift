@@ -1,5 +1,5 @@
+import HTTPListening
 import Hummingbird
-import HummingbirdCore
 public import Logging
 import NIOCore
 import NIOPosix
@@ -10,8 +10,9 @@ public import ServiceLifecycle
 /// The till's HTTP API on the control socket (shared/design/CONTROL-API.md).
 ///
 /// Hummingbird's `Application` can only bind addresses itself, and under systemd the socket unit binds the control
-/// socket and hands it over; so the listener is built on swift-nio here, and each connection gets Hummingbird's HTTP/1
-/// handling and router. Every connection is its own child task, so a slow or stuck till only holds up itself.
+/// socket and hands it over; so the listener is ``HTTPListener`` (shared with the display and metrics servers), with
+/// Hummingbird's HTTP/1 handling and router. Every connection is its own child task, so a slow or stuck till only
+/// holds up itself.
 ///
 /// Graceful shutdown stops accepting, lets requests in flight finish, closes idle connections and ends `/v1/events`
 /// streams; the socket file (when this server made it) is removed on the way out.
@@ -63,7 +64,13 @@ public struct ControlServer: Service {
         self.onListening = onListening
     }
 
+    /// Connections the till may hold open at once; one more is closed as soon as it is accepted.
+    public var maxConnections = 128
+
     /// Listens and serves until cancelled or shut down gracefully.
+    ///
+    /// The server runs on an event loop of its own, so a crowd on the display or metrics listeners (which share
+    /// the process's other loops) never delays the till.
     ///
     /// - Throws: ``ControlServerError`` when the socket cannot be set up, or the listener's I/O error.
     public func run() async throws {
@@ -76,67 +83,58 @@ public struct ControlServer: Service {
             logger: self.logger,
             openAPIDocument: try OpenAPIDocument.served(version: self.version)
         )
-        let http = self.makeHTTPChannel(responder: routes.makeRouter().buildResponder())
-        let logger = self.logger
-        let stalledReaderTimeout = TimeAmount(self.idleTimeout)
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 64)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-
-        let (listening, socketFile) = try await self.bind(bootstrap) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandlers(
-                    StalledReaderHandler(timeout: stalledReaderTimeout),
-                    HangUpHandler()
-                )
-            }.flatMap {
-                http.setup(channel: channel, logger: logger)
-            }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            try await self.serve(routes.makeRouter().buildResponder(), on: group)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
         }
+        try await group.shutdownGracefully()
+    }
+
+    private func serve(_ responder: some HTTPResponder<ControlRequestContext>, on group: any EventLoopGroup)
+        async throws
+    {
+        let limits = ListenerLimits(
+            maxConnections: self.maxConnections,
+            idleTimeout: self.idleTimeout,
+            stalledReaderTimeout: self.idleTimeout
+        )
+        let (listening, socketFile) = try await self.bind(responder: responder, limits: limits, group: group)
         defer {
             if case .path(let path, _) = self.listener {
                 SocketFile.remove(path, ifStill: socketFile)
             }
         }
         await self.onListening()
-
-        try await withGracefulShutdownHandler {
-            // Each connection is a child task of a discarding group, so finished ones do not pile up; the handler
-            // catches its own errors, so one broken connection never takes the server down.
-            try await withThrowingDiscardingTaskGroup { group in
-                try await listening.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask {
-                            await Self.serve(connection, http: http, logger: logger)
-                        }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            // Closing the listener ends the accept loop; the connections quiesce themselves (see `serve`).
-            listening.channel.close(promise: nil)
-        }
-        logger.debug("Control server stopped")
+        try await listening.run()
+        self.logger.debug("Control server stopped")
     }
 
     // MARK: Listening
 
-    private typealias Listening = NIOAsyncChannel<HTTP1Channel.Value, Never>
-
     private func bind(
-        _ bootstrap: ServerBootstrap,
-        childChannelInitializer: @escaping @Sendable (any Channel) -> EventLoopFuture<HTTP1Channel.Value>
-    ) async throws -> (Listening, SocketFile.Identity?) {
+        responder: some HTTPResponder<ControlRequestContext>,
+        limits: ListenerLimits,
+        group: any EventLoopGroup
+    ) async throws -> (HTTPListener, SocketFile.Identity?) {
+        func bind(_ address: ListenAddress) async throws -> HTTPListener {
+            try await HTTPListener.bind(
+                address,
+                responder: responder,
+                limits: limits,
+                hostCheck: nil,
+                group: group,
+                logger: self.logger
+            )
+        }
         switch self.listener {
         case .path(let path, let mode):
             try SocketFile.removeStale(at: path)
-            let listening: Listening
+            let listening: HTTPListener
             do {
-                listening = try await bootstrap.bind(
-                    unixDomainSocketPath: path,
-                    cleanupExistingSocketFile: false,
-                    childChannelInitializer: childChannelInitializer
-                )
+                listening = try await bind(.unixPath(path))
             } catch {
                 throw ControlServerError(code: .socketSetupFailed, message: "Cannot listen on \(path): \(error).")
             }
@@ -144,7 +142,7 @@ public struct ControlServer: Service {
             do {
                 try SocketFile.setMode(mode, at: path)
             } catch {
-                try? await listening.channel.close()
+                await listening.close()
                 SocketFile.remove(path, ifStill: identity)
                 throw error
             }
@@ -156,47 +154,9 @@ public struct ControlServer: Service {
 
         case .inherited(let fd):
             try SocketFile.checkInherited(fd)
-            let listening = try await bootstrap.bind(fd, childChannelInitializer: childChannelInitializer)
+            let listening = try await bind(.inherited(fd: fd))
             self.logger.info("Control socket listening (socket activation)", metadata: ["control.fd": "\(fd)"])
             return (listening, nil)
-        }
-    }
-
-    // MARK: Connections
-
-    private func makeHTTPChannel(responder: some HTTPResponder<ControlRequestContext>) -> HTTP1Channel {
-        let logger = self.logger
-        return HTTP1Channel(
-            responder: { request, responseWriter, channel in
-                let context = ControlRequestContext(source: .init(channel: channel, logger: logger))
-                let response: Response
-                do {
-                    response = try await responder.respond(to: request, context: context)
-                } catch {
-                    // ProblemMiddleware answers every error; this is the last resort if the middleware itself threw.
-                    response = Response(status: .internalServerError)
-                }
-                try await responseWriter.write(response: response.head, body: response.body)
-            },
-            configuration: HTTP1Channel.Configuration(
-                idleTimeout: TimeAmount(self.idleTimeout),
-                httpDecoderConfiguration: .init(
-                    maxHeaderFieldSize: 8 * 1024,
-                    maxHeaderListSize: 16 * 1024,
-                    maxHeaderFieldCount: 64
-                )
-            )
-        )
-    }
-
-    /// Serves one connection until the till closes it, it idles out, or the server shuts down.
-    private static func serve(_ connection: HTTP1Channel.Value, http: HTTP1Channel, logger: Logger) async {
-        await withGracefulShutdownHandler {
-            await http.handle(value: connection, logger: logger)
-        } onGracefulShutdown: {
-            // Hummingbird's connection handler closes an idle connection at once on this event, and a busy one as soon
-            // as its response is written.
-            connection.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
     }
 }

@@ -60,11 +60,28 @@ public struct HealthReport: Sendable, Hashable, Encodable {
         public var url: String?
         /// Kiosk pages connected to the screen's event stream.
         public var connectedPages: Int?
+        /// Why the page is not served, while it is not (e.g. another process holds the port).
+        public var reason: String?
 
-        public init(listening: Bool, url: String? = nil, connectedPages: Int? = nil) {
+        public init(listening: Bool, url: String? = nil, connectedPages: Int? = nil, reason: String? = nil) {
             self.listening = listening
             self.url = url
             self.connectedPages = connectedPages
+            self.reason = reason
+        }
+    }
+
+    /// The TCP listener for Prometheus (`metrics.listen`, or the socket `qrpayd-metrics.socket` passes).
+    public struct MetricsListener: Sendable, Hashable, Codable {
+        public var listening: Bool
+        public var url: String?
+        /// Why metrics are not served, while they are not.
+        public var reason: String?
+
+        public init(listening: Bool, url: String? = nil, reason: String? = nil) {
+            self.listening = listening
+            self.url = url
+            self.reason = reason
         }
     }
 
@@ -92,6 +109,8 @@ public struct HealthReport: Sendable, Hashable, Encodable {
     /// The payment in front of the customer right now, if any.
     public var activePayment: Payment?
     public var display: Display?
+    /// Present when metrics are served over TCP.
+    public var metrics: MetricsListener?
     public var store: Store?
     /// References of payments qrpayd could not ask Vipps about since it started (see the payment's `unreconciled`).
     public var unreconciledPayments: [String]
@@ -103,6 +122,7 @@ public struct HealthReport: Sendable, Hashable, Encodable {
         activePayment: Payment? = nil,
         unreconciledPayments: [String] = [],
         display: Display? = nil,
+        metrics: MetricsListener? = nil,
         store: Store? = nil
     ) {
         self.unreconciledPayments = unreconciledPayments
@@ -112,10 +132,11 @@ public struct HealthReport: Sendable, Hashable, Encodable {
         self.activePayment = activePayment
         self.display = display
         self.store = store
+        self.metrics = metrics
     }
 
     private enum CodingKeys: String, CodingKey {
-        case status, version, vipps, activePayment, display, store, unreconciledPayments
+        case status, version, vipps, activePayment, display, metrics, store, unreconciledPayments
     }
 
     /// Writes `"activePayment": null` rather than leaving it out, so a till can tell "idle" from an old daemon.
@@ -126,6 +147,7 @@ public struct HealthReport: Sendable, Hashable, Encodable {
         try container.encode(self.vipps, forKey: .vipps)
         try container.encode(self.activePayment.map(PaymentResource.init), forKey: .activePayment)
         try container.encodeIfPresent(self.display, forKey: .display)
+        try container.encodeIfPresent(self.metrics, forKey: .metrics)
         try container.encodeIfPresent(self.store, forKey: .store)
         try container.encode(self.unreconciledPayments, forKey: .unreconciledPayments)
     }

@@ -1,6 +1,8 @@
+public import HTTPListening
 import Hummingbird
 public import Logging
 import NIOCore
+import NIOPosix
 import ServerSentEvents
 public import ServiceLifecycle
 
@@ -15,6 +17,9 @@ public import ServiceLifecycle
 /// ```
 /// Graceful shutdown closes the listener and ends every `/events` stream, so the service returns promptly; the
 /// page then shows idle and reconnects to the next daemon on its own.
+///
+/// The listener is ``HTTPListener``: a cap on connections and on `/events` streams (`display.maxScreens`), an idle
+/// timeout, header limits, and only a loopback `Host` with the port served (DNS rebinding gets 421).
 public struct CustomerDisplayServer: Service {
     /// Produces the QR PNG for a payment; `nil` answers 404.
     public typealias QRImageProvider = @Sendable (_ reference: String) async -> [UInt8]?
@@ -29,6 +34,16 @@ public struct CustomerDisplayServer: Service {
     public var keepAliveInterval: Duration = .seconds(15)
     /// The `retry:` the page's EventSource waits before reconnecting when a stream ends.
     public var reconnectDelay: Duration = .seconds(1)
+    /// What to listen on instead of `settings.host`:`settings.port` (a socket systemd passed).
+    public var listenAddress: ListenAddress?
+    /// Connections open at once, pages and anything else on the box; one more is closed as soon as it is accepted.
+    public var maxConnections = 64
+    /// How long a connection may sit without a request.
+    public var idleTimeout: Duration = .seconds(30)
+    /// How binding is retried when the port cannot be had.
+    public var retry = ListenerRetry()
+    /// Told whether the page is served, each time that changes (or the reason it cannot be served does).
+    public var onAvailability: @Sendable (ListenerAvailability) async -> Void = { _ in }
 
     /// - Parameters:
     ///   - settings: Checked by ``run()`` before anything is bound.
@@ -52,7 +67,11 @@ public struct CustomerDisplayServer: Service {
 
     /// Validates the settings, loads the page files and serves until cancelled or shut down gracefully.
     ///
-    /// - Throws: ``DisplaySettingsError`` for bad settings or missing page files, or the bind error.
+    /// A port that cannot be had (another process holds it) does not end the service: it is reported through
+    /// ``onAvailability`` and tried again with a growing delay (``retry``), so the daemon keeps serving the till and
+    /// the page comes back once the port is free.
+    ///
+    /// - Throws: ``DisplaySettingsError`` for bad settings or missing page files.
     public func run() async throws {
         try self.settings.validate()
         let assets = try DisplayAssets.load(from: self.settings.assetsDirectory)
@@ -62,33 +81,46 @@ public struct CustomerDisplayServer: Service {
             events: ScreenEventStream(
                 feed: self.feed,
                 keepAliveInterval: self.keepAliveInterval,
-                reconnectDelay: self.reconnectDelay
+                reconnectDelay: self.reconnectDelay,
+                maxScreens: self.settings.maxScreens
             ),
             qrImage: self.qrImage
         )
+        let responder = routes.makeRouter().buildResponder()
+        let address = self.listenAddress ?? .tcp(host: self.settings.host, port: self.settings.port)
+        // A page whose writes wait as long as its stream's stall limit has stopped reading, whatever it asked for.
+        let limits = ListenerLimits(
+            maxConnections: self.maxConnections,
+            idleTimeout: self.idleTimeout,
+            stalledReaderTimeout: self.keepAliveInterval * 2,
+            backlog: 128
+        )
         let logger = self.logger
         let onListening = self.onListening
+        let onAvailability = self.onAvailability
         let configuredPort = self.settings.port
-        // A page whose writes wait as long as its stream's stall limit has stopped reading, whatever it asked for.
-        let stalledReaderTimeout = TimeAmount(self.keepAliveInterval * 2)
-        let app = Application(
-            router: routes.makeRouter(),
-            server: .http1(
-                configuration: .init(additionalChannelHandlers: [
-                    StalledReaderHandler(timeout: stalledReaderTimeout), HangUpHandler(),
-                ])
-            ),
-            configuration: ApplicationConfiguration(
-                address: .hostname(self.settings.host, port: self.settings.port),
-                serverName: nil
-            ),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? configuredPort
-                logger.info("Customer display listening", metadata: ["display.port": "\(port)"])
+        try await self.retry.run {
+            try await HTTPListener.bind(
+                address,
+                responder: responder,
+                limits: limits,
+                hostCheck: HostCheck(),
+                group: MultiThreadedEventLoopGroup.singleton,
+                logger: logger
+            )
+        } report: { availability in
+            switch availability {
+            case .listening(let port):
+                let port = port ?? configuredPort
+                logger.info(
+                    "Customer display listening",
+                    metadata: ["display.port": "\(port)", "display.address": "\(address)"]
+                )
                 await onListening(port)
-            },
-            logger: logger
-        )
-        try await app.run()
+            case .unavailable(let reason):
+                logger.debug("Customer display cannot listen", metadata: ["display.error": "\(reason)"])
+            }
+            await onAvailability(availability)
+        }
     }
 }

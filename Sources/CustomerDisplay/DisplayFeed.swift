@@ -64,6 +64,13 @@ public actor DisplayFeed {
         return stream
     }
 
+    /// ``subscribe()``, unless `limit` subscribers are connected already: then nil (the display answers 503), so a
+    /// crowd of event streams cannot grow without bound. Dropping the stream without reading it unsubscribes too.
+    public func subscribe(limit: Int) -> AsyncStream<DisplayScreen>? {
+        guard self.subscribers.count < limit else { return nil }
+        return self.subscribe()
+    }
+
     /// How many pages (or other listeners) are connected.
     public var subscriberCount: Int { self.subscribers.count }
 

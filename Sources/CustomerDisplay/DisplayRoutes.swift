@@ -40,11 +40,7 @@ struct DisplayRoutes: Sendable {
             )
         }
         router.get("/events") { _, context in
-            Response(
-                status: .ok,
-                headers: [.contentType: EventStreamWriter.contentType, .cacheControl: "no-store"],
-                body: self.events.makeBody(connection: context.channel)
-            )
+            await self.events.response(connection: context.channel)
         }
         router.get("/qr/{reference}.png") { _, context in
             let reference = try context.parameters.require("reference")

@@ -22,7 +22,8 @@ extension DisplaySettings {
             paidScreenDuration: .seconds(try read.int("display.paidSeconds", default: 8, range: 1...600)),
             host: read.string("display.host") ?? "127.0.0.1",
             port: try read.int("display.port", default: 8765, range: 0...65535),
-            assetsDirectory: read.string("display.assetsDirectory") ?? DisplaySettings.installedAssetsDirectory
+            assetsDirectory: read.string("display.assetsDirectory") ?? DisplaySettings.installedAssetsDirectory,
+            maxScreens: try read.int("display.maxScreens", default: 8, range: 1...64)
         )
     }
 }

@@ -40,6 +40,8 @@ public struct DisplaySettings: Sendable {
     public var paidScreenDuration: Duration
     /// The directory holding `index.html` and the files served under `/assets/`.
     public var assetsDirectory: String
+    /// Pages that may hold the event stream open at once (`display.maxScreens`); one more is answered 503.
+    public var maxScreens: Int = 8
 
     /// Where packages install the page.
     public static let installedAssetsDirectory = "/usr/share/qrpayd/display"
@@ -52,7 +54,8 @@ public struct DisplaySettings: Sendable {
         paidScreenDuration: Duration = .seconds(8),
         host: String = "127.0.0.1",
         port: Int = 8765,
-        assetsDirectory: String = DisplaySettings.installedAssetsDirectory
+        assetsDirectory: String = DisplaySettings.installedAssetsDirectory,
+        maxScreens: Int = 8
     ) {
         self.shopName = shopName
         self.language = language
@@ -62,6 +65,7 @@ public struct DisplaySettings: Sendable {
         self.host = host
         self.port = port
         self.assetsDirectory = assetsDirectory
+        self.maxScreens = maxScreens
     }
 
     /// The outcome screen may stay up between one second and ten minutes.

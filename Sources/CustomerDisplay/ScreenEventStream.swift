@@ -14,15 +14,43 @@ struct ScreenEventStream: Sendable {
     var keepAliveInterval: Duration
     var reconnectDelay: Duration
 
+    /// Pages that may hold the stream open at once (`display.maxScreens`).
+    var maxScreens: Int
+
+    /// How long a page turned away (all ``maxScreens`` streams taken) is asked to wait.
+    static let retryAfterSeconds = 5
+
+    /// The stream's answer, or `503` with `Retry-After` when ``maxScreens`` pages hold it already.
+    func response(connection: any Channel) async -> Response {
+        guard let screens = await self.feed.subscribe(limit: self.maxScreens) else {
+            return Response(
+                status: .serviceUnavailable,
+                headers: [
+                    .contentType: "text/plain; charset=utf-8", .cacheControl: "no-store",
+                    .retryAfter: String(Self.retryAfterSeconds),
+                ],
+                body: ResponseBody(
+                    byteBuffer: ByteBuffer(
+                        string: "All \(self.maxScreens) screen streams are taken; try again later.\n"
+                    )
+                )
+            )
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: EventStreamWriter.contentType, .cacheControl: "no-store"],
+            body: self.makeBody(screens, connection: connection)
+        )
+    }
+
     /// Writes until the server shuts down or `connection` closes (the page went away: its subscription ends at once).
-    func makeBody(connection: any Channel) -> ResponseBody {
+    private func makeBody(_ screens: AsyncStream<DisplayScreen>, connection: any Channel) -> ResponseBody {
         let writer = EventStreamWriter(
             mailbox: .newestOnly,
             keepAliveInterval: self.keepAliveInterval,
             reconnectDelay: self.reconnectDelay
         )
         return ResponseBody { body in
-            let screens = await self.feed.subscribe()
             let encoder = DisplayScreen.makeJSONEncoder()
             try await writer.run(screens, on: connection, render: { try Self.render($0, encoder: encoder) }) { bytes in
                 try await body.write(bytes)

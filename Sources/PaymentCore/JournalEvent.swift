@@ -27,6 +27,8 @@ public enum JournalEvent: String, Sendable, CaseIterable {
     case storeRefused = "c6feb086a68d46d48dee0907d7b2bca4"
     case storeWritableAgain = "eb3d6bb4bc994646a7eec765b4232a40"
     case paymentsPruned = "be74b852e4e54a08b3ef113551abfd31"
+    case listenerUnavailable = "5f9521714b8f40b4ac68794d74b87bfa"
+    case listenerListening = "57afce3db88a485c9d6dcd7e2565fcf1"
 
     /// The `MESSAGE_ID` (32 lower-case hex digits).
     public var messageID: String { self.rawValue }

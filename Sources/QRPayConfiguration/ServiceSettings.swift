@@ -8,6 +8,9 @@ package struct ServiceSettings: Sendable {
     package var stateDirectory: String
     /// Where to serve `GET /metrics` over TCP; nil when `metrics.enabled` is off.
     package var metricsListen: MetricsListenAddress?
+    /// `metrics.allowedHosts`: names (or addresses) besides the loopback ones that a scrape's `Host` may carry, for a
+    /// fleet's Prometheus that scrapes `0.0.0.0:9808` by the box's name or address; empty by default.
+    package var metricsAllowedHosts: [String]
     /// `log.level` (`info`).
     package var logLevel: String
 
@@ -36,6 +39,17 @@ package struct ServiceSettings: Sendable {
             self.metricsListen = try MetricsListenAddress(parsing: metricsAddress ?? "127.0.0.1:9808")
         } else {
             self.metricsListen = nil
+        }
+        self.metricsAllowedHosts = read.strings("metrics.allowedHosts") ?? []
+        for name in self.metricsAllowedHosts {
+            guard !name.isEmpty, name.utf8.count <= 253,
+                name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-.:[]".contains($0)) })
+            else {
+                throw ConfigurationError(
+                    key: "metrics.allowedHosts",
+                    "'\(name)' must be a host name or an IP address, without a port (e.g. kiosk7.shop.lan)."
+                )
+            }
         }
         self.logLevel = read.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(self.logLevel) else {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 package import ControlAPI
 import CustomerDisplay
 import Foundation
+import HTTPListening
 package import Logging
 package import PaymentCore
 import QRPayConfiguration
@@ -25,6 +26,12 @@ package enum Daemon {
         /// Called with the metrics port once `metrics.listen` accepts scrapes (port 0 in tests).
         package var onMetricsListening: @Sendable (Int) async -> Void
         package var gracefulShutdownSignals: [UnixSignal]
+        /// The customer display's listening TCP socket from socket activation (`FileDescriptorName=display`), served
+        /// instead of binding `display.host`:`display.port`.
+        package var displaySocket: Int32? = nil
+        /// The metrics' listening TCP socket from socket activation (`FileDescriptorName=metrics`): served even when
+        /// `metrics.enabled` is false (enabling the socket unit is the operator's opt-in).
+        package var metricsSocket: Int32? = nil
         /// A store already open (tests that need to reach into the database); by default the daemon opens its own.
         package var store: PaymentStore?
 
@@ -138,10 +145,14 @@ package enum Daemon {
             await status.handle(update)
         }
         let displayEnabled = configuration.displayEnabled
+        let listeners = ListenerStates(logger: logger)
         let scrape: @Sendable () async -> String = {
             await engine.recordGauges()
             await vipps.recordGauges()
             if displayEnabled { metrics.screensConnected(await feed.subscriberCount) }
+            for name in ListenerStates.Name.allCases where await listeners.state(name) != nil {
+                metrics.listenerUp(name.rawValue, await listeners.isUp(name))
+            }
             return metrics.exposition()
         }
 
@@ -149,7 +160,6 @@ package enum Daemon {
         // A database that cannot be read stops the daemon (exit 65) rather than letting the till in blind.
         try await engine.recover()
 
-        let displayPort = DisplayPort()
         let health: @Sendable () async -> HealthReport = {
             await Self.health(
                 engine: engine,
@@ -157,7 +167,7 @@ package enum Daemon {
                 configuration: configuration,
                 store: store,
                 feed: feed,
-                displayPort: await displayPort.value
+                listeners: listeners
             )
         }
         let listener =
@@ -168,28 +178,51 @@ package enum Daemon {
             LoopService(name: "poll-loop") { await engine.runPollLoop() },
             StoreMaintenance(engine: engine, store: store, logger: logger),
         ]
+        // The display and metrics listeners may fail (a taken port): each reports to `listeners` and retries, and the
+        // daemon serves the till meanwhile (ListenerStates, HTTPListening.ListenerRetry).
         if configuration.displayEnabled {
-            services.append(
-                CustomerDisplayServer(
-                    settings: configuration.display,
-                    feed: feed,
-                    qrImage: { reference in await engine.qrImage(reference: reference) },
-                    logger: logger
-                ) { port in
-                    await displayPort.set(port)
-                    await options.onDisplayListening(port)
-                }
+            await listeners.expect(.display)
+            var server = CustomerDisplayServer(
+                settings: configuration.display,
+                feed: feed,
+                qrImage: { reference in await engine.qrImage(reference: reference) },
+                logger: logger,
+                onListening: options.onDisplayListening
             )
+            let address: ListenAddress =
+                options.displaySocket.map { .inherited(fd: $0) }
+                ?? .tcp(host: configuration.display.host, port: configuration.display.port)
+            server.listenAddress = address
+            let host = configuration.display.host
+            server.onAvailability = { availability in
+                let url: String? =
+                    if case .listening(let port?) = availability {
+                        "http://\(ListenAddress.tcp(host: host, port: port))/"
+                    } else { nil }
+                await listeners.report(.display, availability, url: url, address: "\(address)")
+            }
+            services.append(server)
         }
-        if let address = configuration.service.metricsListen {
+        let metricsAddress: ListenAddress? =
+            options.metricsSocket.map { .inherited(fd: $0) }
+            ?? configuration.service.metricsListen.map { .tcp(host: $0.host, port: $0.port) }
+        if let metricsAddress {
+            await listeners.expect(.metrics)
             services.append(
                 MetricsServer(
-                    host: address.host,
-                    port: address.port,
+                    address: metricsAddress,
+                    allowedHosts: configuration.service.metricsAllowedHosts,
                     scrape: scrape,
-                    logger: logger,
-                    onListening: options.onMetricsListening
-                )
+                    logger: logger
+                ) { availability in
+                    var url: String?
+                    if case .listening(let port?) = availability {
+                        let host = configuration.service.metricsListen?.host ?? "127.0.0.1"
+                        url = "http://\(ListenAddress.tcp(host: host, port: port))/metrics"
+                        await options.onMetricsListening(port)
+                    }
+                    await listeners.report(.metrics, availability, url: url, address: "\(metricsAddress)")
+                }
             )
         }
         var control = ControlServer(
@@ -254,7 +287,7 @@ package enum Daemon {
         configuration: DaemonConfiguration,
         store: PaymentStore,
         feed: DisplayFeed,
-        displayPort: Int?
+        listeners: ListenerStates
     ) async -> HealthReport {
         let vippsHealth = await engine.vippsHealth()
         let tokenValidUntil = await vipps.tokens.validUntil
@@ -282,16 +315,20 @@ package enum Daemon {
             readable && writeProblem == nil
             && FileManager.default.isWritableFile(atPath: configuration.service.stateDirectory)
         let unreconciled = await engine.unreconciledPayments()
-        let displayReport =
-            configuration.displayEnabled
-            ? HealthReport.Display(
-                listening: displayPort != nil,
-                url: displayPort.map { "http://\(configuration.display.host):\($0)/" },
-                connectedPages: await feed.subscriberCount
-            ) : nil
-        let degraded =
-            !vippsHealth.reachable || !writable || !unreconciled.isEmpty
-            || (configuration.displayEnabled && displayPort == nil)
+        let displayReport: HealthReport.Display?
+        if let state = await listeners.state(.display) {
+            let listening = await listeners.isUp(.display)
+            displayReport = HealthReport.Display(
+                listening: listening,
+                url: listening ? state.url : nil,
+                connectedPages: await feed.subscriberCount,
+                reason: await listeners.reason(.display)
+            )
+        } else {
+            displayReport = nil
+        }
+        let listenerDown = await listeners.anyDown()
+        let degraded = !vippsHealth.reachable || !writable || !unreconciled.isEmpty || listenerDown
         return HealthReport(
             status: degraded ? .degraded : .ok,
             version: QRPayBuild.version,
@@ -305,6 +342,7 @@ package enum Daemon {
             activePayment: activePayment,
             unreconciledPayments: unreconciled,
             display: displayReport,
+            metrics: await listeners.metricsReport(),
             store: .init(
                 path: store.path,
                 writable: writable,
@@ -315,10 +353,4 @@ package enum Daemon {
             )
         )
     }
-}
-
-/// The display's port, known once it listens (port 0 in tests).
-actor DisplayPort {
-    private(set) var value: Int?
-    func set(_ port: Int) { self.value = port }
 }

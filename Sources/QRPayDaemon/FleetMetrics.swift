@@ -17,6 +17,7 @@ package struct FleetMetrics: Sendable {
     enum Name {
         static let buildInfo = "qrpayd_build_info"
         static let screensConnected = "qrpayd_customer_screens_connected"
+        static let listenerUp = "qrpayd_listener_up"
     }
 
     /// - Parameters:
@@ -69,6 +70,7 @@ package struct FleetMetrics: Sendable {
         "qrpayd_store_writable": "1 while the payment database takes writes, 0 after one failed (disk full, I/O).",
         "qrpayd_store_pruned_payments_total": "Settled payments older than state.retention that were deleted.",
         "qrpayd_customer_screens_connected": "Customer pages holding the display's event stream open.",
+        "qrpayd_listener_up": "1 while the display or metrics listener serves, 0 while its port cannot be had.",
         "qrpayd_build_info": "qrpayd's version, Vipps API and environment (always 1).",
         "process_resident_memory_bytes": "Resident memory size in bytes.",
         "process_virtual_memory_bytes": "Virtual memory size in bytes.",
@@ -91,6 +93,11 @@ package struct FleetMetrics: Sendable {
     /// How many customer pages hold the display's event stream open (only when the display is enabled).
     package func screensConnected(_ count: Int) {
         Gauge(label: Name.screensConnected, factory: self.factory).record(count)
+    }
+
+    /// Whether the `display` or `metrics` listener serves (only those the daemon serves; the label set is fixed).
+    package func listenerUp(_ listener: String, _ up: Bool) {
+        Gauge(label: Name.listenerUp, dimensions: [("listener", listener)], factory: self.factory).record(up ? 1 : 0)
     }
 
     /// The Prometheus text exposition of everything counted so far, with the process gauges read now.

@@ -1,16 +1,26 @@
 import ControlAPI
+import HTTPListening
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
-/// `GET /metrics` on a TCP address for Prometheus (`metrics.listen`, loopback by default). Every other path is 404.
+/// `GET /metrics` on a TCP address for Prometheus (`metrics.listen`, loopback by default, or the socket
+/// `qrpayd-metrics.socket` passes). Every other path is 404.
+///
+/// The listener is ``HTTPListener``: a few connections at once, an idle timeout, header limits, and a `Host` that is
+/// a loopback name or one of `metrics.allowedHosts`, with the port served (421 otherwise). A port that cannot be had
+/// is tried again with a growing delay; the daemon serves the till meanwhile.
 struct MetricsServer: Service {
-    let host: String
-    let port: Int
+    let address: ListenAddress
+    let allowedHosts: [String]
     let scrape: @Sendable () async -> String
     let logger: Logger
-    let onListening: @Sendable (Int) async -> Void
+    let onAvailability: @Sendable (ListenerAvailability) async -> Void
+    /// Scrapes open at once; a fleet's Prometheus needs one or two.
+    var maxConnections = 16
+    var retry = ListenerRetry()
 
     func run() async throws {
         let router = Router()
@@ -22,23 +32,38 @@ struct MetricsServer: Service {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: await scrape()))
             )
         }
+        let responder = router.buildResponder()
         let logger = self.logger
-        let onListening = self.onListening
-        let configuredPort = self.port
-        let host = self.host
-        let app = Application(
-            router: router,
-            configuration: ApplicationConfiguration(address: .hostname(self.host, port: self.port), serverName: nil),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? configuredPort
-                logger.notice(
-                    "Metrics for Prometheus at http://\(host):\(port)/metrics",
-                    metadata: ["metrics.port": "\(port)"]
-                )
-                await onListening(port)
-            },
-            logger: logger
+        let address = self.address
+        let onAvailability = self.onAvailability
+        let limits = ListenerLimits(
+            maxConnections: self.maxConnections,
+            idleTimeout: .seconds(60),
+            stalledReaderTimeout: .seconds(30)
         )
-        try await app.run()
+        let hostCheck = HostCheck(alsoAllowed: self.allowedHosts)
+        try await self.retry.run {
+            try await HTTPListener.bind(
+                address,
+                responder: responder,
+                limits: limits,
+                hostCheck: hostCheck,
+                group: MultiThreadedEventLoopGroup.singleton,
+                logger: logger
+            )
+        } report: { availability in
+            if case .listening(let port) = availability {
+                let served: String
+                switch (address, port) {
+                case (.tcp(let host, _), .some(let port)): served = "\(ListenAddress.tcp(host: host, port: port))"
+                default: served = "\(address)"
+                }
+                logger.notice(
+                    "Metrics for Prometheus at http://\(served)/metrics",
+                    metadata: ["metrics.port": "\(port.map(String.init) ?? "?")"]
+                )
+            }
+            await onAvailability(availability)
+        }
     }
 }

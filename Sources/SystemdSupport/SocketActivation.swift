@@ -8,14 +8,24 @@ import Glibc
 
 /// A listening socket systemd opened for this process (a `.socket` unit's `ListenStream=`).
 package struct ActivatedSocket: Sendable, Hashable {
+    /// What the socket listens on.
+    package enum Family: Sendable, Hashable {
+        /// `ListenStream=/path` (the till's control socket).
+        case unix
+        /// `ListenStream=127.0.0.1:PORT` or `[::1]:PORT` (the customer display, metrics).
+        case tcp
+    }
+
     /// The file descriptor, already marked close-on-exec.
     package let fd: Int32
     /// The name from `FileDescriptorName=` (`LISTEN_FDNAMES`), or `nil` when systemd gave none.
     package let name: String?
+    package let family: Family
 
-    package init(fd: Int32, name: String?) {
+    package init(fd: Int32, name: String?, family: Family = .unix) {
         self.fd = fd
         self.name = name
+        self.family = family
     }
 }
 
@@ -23,12 +33,15 @@ package struct ActivatedSocket: Sendable, Hashable {
 ///
 /// With a `.socket` unit, PID 1 binds the control socket and hands it over as fd 3 (and up), described by
 /// `LISTEN_PID`, `LISTEN_FDS` and `LISTEN_FDNAMES`. Because PID 1 keeps the socket, tills can connect while the
-/// daemon restarts.
+/// daemon restarts. The customer display's and the metrics' TCP ports come the same way (`qrpayd-display.socket`,
+/// `qrpayd-metrics.socket`), so no other process on the box can take them first; ``ActivatedSockets`` picks each
+/// by its `FileDescriptorName=`.
 package enum SocketActivation {
     /// The first descriptor systemd passes (`SD_LISTEN_FDS_START`).
     package static let firstFileDescriptor: Int32 = 3
 
-    /// The sockets systemd passed to `processID`, validated as listening Unix stream sockets.
+    /// The sockets systemd passed to `processID`, validated as listening stream sockets: Unix (`AF_UNIX`) or TCP
+    /// (`AF_INET`, `AF_INET6`).
     ///
     /// Returns an empty array when the process was not socket-activated (`LISTEN_PID` unset or naming another
     /// process, which happens when a parent forgot to clear the variables before spawning us).
@@ -38,7 +51,7 @@ package enum SocketActivation {
     ///   - processID: This process's id.
     ///   - firstFileDescriptor: Where the passed descriptors start; only tests change it.
     /// - Throws: ``SystemdError/Code/invalidEnvironment`` when the variables are malformed,
-    ///   ``SystemdError/Code/invalidActivatedSocket`` when a descriptor is not a listening `AF_UNIX` stream socket.
+    ///   ``SystemdError/Code/invalidActivatedSocket`` when a descriptor is not a listening Unix or TCP stream socket.
     package static func listeningFileDescriptors(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         processID: Int32 = getpid(),
@@ -57,9 +70,9 @@ package enum SocketActivation {
         var sockets: [ActivatedSocket] = []
         for offset in 0..<count {
             let fd = firstFileDescriptor + offset
-            try self.validateListeningUnixStreamSocket(fd)
+            let family = try self.validateListeningStreamSocket(fd)
             try self.setCloseOnExec(fd)
-            sockets.append(ActivatedSocket(fd: fd, name: names?[Int(offset)]))
+            sockets.append(ActivatedSocket(fd: fd, name: names?[Int(offset)], family: family))
         }
         return sockets
     }
@@ -86,7 +99,7 @@ package enum SocketActivation {
         return names.map { $0.isEmpty ? nil : $0 }
     }
 
-    private static func validateListeningUnixStreamSocket(_ fd: Int32) throws(SystemdError) {
+    private static func validateListeningStreamSocket(_ fd: Int32) throws(SystemdError) -> ActivatedSocket.Family {
         func option(_ name: Int32, _ label: String) throws(SystemdError) -> Int32 {
             var value: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
@@ -99,10 +112,14 @@ package enum SocketActivation {
             return value
         }
         let domain = try option(SO_DOMAIN, "SO_DOMAIN")
-        guard domain == AF_UNIX else {
+        let family: ActivatedSocket.Family
+        switch domain {
+        case AF_UNIX: family = .unix
+        case AF_INET, AF_INET6: family = .tcp
+        default:
             throw SystemdError(
                 code: .invalidActivatedSocket,
-                message: "Activated fd \(fd) is not a Unix socket (domain \(domain)); use ListenStream=<path>"
+                message: "Activated fd \(fd) is neither a Unix nor a TCP socket (domain \(domain)); use ListenStream="
             )
         }
         let type = try option(SO_TYPE, "SO_TYPE")
@@ -118,6 +135,7 @@ package enum SocketActivation {
                 message: "Activated fd \(fd) is not listening; the socket unit must use Accept=no"
             )
         }
+        return family
     }
 
     private static func setCloseOnExec(_ fd: Int32) throws(SystemdError) {

@@ -65,7 +65,8 @@ struct QRPayd: AsyncParsableCommand {
 
     func run() async throws {
         // Taken before anything else can spawn a child that would inherit them.
-        let activated = try SocketActivation.listeningFileDescriptors()
+        // By FileDescriptorName=: control (or the first unnamed Unix socket, old units), display, metrics.
+        let activated = ActivatedSockets(try SocketActivation.listeningFileDescriptors())
         SocketActivation.unsetEnvironment()
         var environment = ProcessInfo.processInfo.environment
         var overrides: [String: String] = [:]
@@ -123,10 +124,22 @@ struct QRPayd: AsyncParsableCommand {
         for warning in configuration.warnings {
             logger.warning("Configuration: \(warning)")
         }
-        let listener: ControlServer.Listener? = activated.first.map { .inherited(fd: $0.fd) } ?? nil
+        let listener: ControlServer.Listener? = activated.control.map { .inherited(fd: $0.fd) }
+        for socket in activated.unclaimed {
+            logger.warning(
+                "Ignoring a socket systemd passed that no part of qrpayd serves",
+                metadata: ["fd": "\(socket.fd)", "fd.name": "\(socket.name ?? "")"]
+            )
+        }
+        var options = Daemon.Options(
+            configuration: configuration,
+            listener: self.controlSocket == nil ? listener : nil
+        )
+        options.displaySocket = self.displayPort == nil ? activated.display?.fd : nil
+        options.metricsSocket = self.metricsListen == nil ? activated.metrics?.fd : nil
         do {
             try await Daemon.run(
-                Daemon.Options(configuration: configuration, listener: self.controlSocket == nil ? listener : nil),
+                options,
                 logger: logger
             )
         } catch is StoreError {

@@ -36,7 +36,7 @@ def dependency_name(dependency):
 # What qrpayctl-commands must never link: each would make a 5 ms command carry the whole daemon.
 LEAN_FORBIDDEN = {
     "GRDB", "GRDBSQLite", "Hummingbird", "HummingbirdCore", "VippsSimulator", "PaymentCore", "ControlAPI",
-    "CustomerDisplay", "QRPayDaemon",
+    "CustomerDisplay", "QRPayDaemon", "HTTPListening",
 }
 
 
