@@ -111,7 +111,7 @@ struct EventStreamTests {
         try await withDisplayServer(feed: feed, keepAliveInterval: .milliseconds(20)) { server in
             do {
                 let page = try RawSocket(host: "127.0.0.1", port: server.port)
-                try page.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                try page.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n\r\n")
                 await feed.waitForSubscribers(1)
             }
             // The socket is closed; the next keep-alive write fails and the subscription ends.
@@ -127,7 +127,7 @@ struct EventStreamTests {
         try await withDisplayServer(feed: feed, keepAliveInterval: .seconds(3600)) { server in
             do {
                 let page = try RawSocket(host: "127.0.0.1", port: server.port)
-                try page.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                try page.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n\r\n")
                 await feed.waitForSubscribers(1)
                 // The page reads what it was sent, then closes as a browser tab does (an orderly FIN).
                 #expect(try await page.readScreens(until: 12900) == [12900])
@@ -143,7 +143,9 @@ struct EventStreamTests {
         let feed = DisplayFeed()
         try await withDisplayServer(feed: feed) { server in
             let stuck = try RawSocket(host: "127.0.0.1", port: server.port, receiveBufferSize: 4096)
-            try stuck.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+            try stuck.send(
+                "GET /events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\nAccept: text/event-stream\r\n\r\n"
+            )
             let healthy = try await EventStreamClient.connect(to: server.baseURL)
             var healthyFrames = healthy.frames.makeAsyncIterator()
             _ = try await healthyFrames.next()

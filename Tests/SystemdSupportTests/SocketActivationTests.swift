@@ -38,6 +38,52 @@ struct SocketActivationTests {
         close(connection)
     }
 
+    /// `qrpayd-display.socket` and `qrpayd-metrics.socket` pass TCP listeners named by `FileDescriptorName=`; each part
+    /// of the daemon takes its own, whatever the order.
+    @Test func takesNamedTCPListenersForTheDisplayAndMetrics() throws {
+        let directory = try TemporaryDirectory()
+        let first = try TestDescriptors.moveToConsecutiveDescriptors([
+            TestDescriptors.tcpListeningSocket(),
+            TestDescriptors.unixStreamSocket(path: directory.path + "/control.sock"),
+            TestDescriptors.tcpListeningSocket(),
+        ])
+        defer { for fd in first...(first + 2) { close(fd) } }
+
+        let sockets = try SocketActivation.listeningFileDescriptors(
+            environment: ["LISTEN_PID": "4242", "LISTEN_FDS": "3", "LISTEN_FDNAMES": "metrics:control:display"],
+            processID: 4242,
+            firstFileDescriptor: first
+        )
+
+        #expect(
+            sockets == [
+                ActivatedSocket(fd: first, name: "metrics", family: .tcp),
+                ActivatedSocket(fd: first + 1, name: "control", family: .unix),
+                ActivatedSocket(fd: first + 2, name: "display", family: .tcp),
+            ]
+        )
+        let parts = ActivatedSockets(sockets)
+        #expect(parts.control?.fd == first + 1)
+        #expect(parts.display?.fd == first + 2)
+        #expect(parts.metrics?.fd == first)
+        #expect(parts.unclaimed.isEmpty)
+    }
+
+    /// A unit from before the names: systemd names the control socket after its unit (or not at all).
+    @Test(arguments: [nil, "qrpayd.socket"] as [String?])
+    func anOldUnitsSocketIsTheControlSocket(name: String?) {
+        let parts = ActivatedSockets([
+            ActivatedSocket(fd: 3, name: name, family: .unix),
+            ActivatedSocket(fd: 4, name: "display", family: .tcp),
+        ])
+        #expect(parts.control == ActivatedSocket(fd: 3, name: name, family: .unix))
+        #expect(parts.display?.fd == 4)
+        #expect(parts.metrics == nil)
+        // A TCP socket named for no part is not served as anything.
+        let stray = ActivatedSockets([ActivatedSocket(fd: 5, name: "web", family: .tcp)])
+        #expect(stray.control == nil && stray.display == nil && stray.unclaimed.count == 1)
+    }
+
     @Test func namesAreAbsentWithoutListenFdNames() throws {
         let directory = try TemporaryDirectory()
         let fd = try TestDescriptors.moveToConsecutiveDescriptors([
@@ -83,12 +129,12 @@ struct SocketActivationTests {
         #expect(error?.code == .invalidEnvironment)
     }
 
-    /// Descriptors that are not what a `ListenStream=<path>` socket unit passes.
+    /// Descriptors that are not what a `ListenStream=` socket unit passes.
     enum WrongDescriptor: CaseIterable, CustomTestStringConvertible {
         case pipe
         case datagramSocket
         case unixStreamNotListening
-        case tcpListener
+        case tcpNotListening
         case closed
 
         var testDescription: String { "\(self)" }
@@ -104,8 +150,8 @@ struct SocketActivationTests {
                 return socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
             case .unixStreamNotListening:
                 return try TestDescriptors.unixStreamSocket(path: directory.path + "/idle.sock", listening: false)
-            case .tcpListener:
-                return try TestDescriptors.tcpListeningSocket()
+            case .tcpNotListening:
+                return socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             case .closed:
                 let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
                 close(fd)
@@ -115,7 +161,7 @@ struct SocketActivationTests {
     }
 
     @Test(arguments: WrongDescriptor.allCases)
-    func reportsADescriptorThatIsNotAListeningUnixStreamSocket(wrong: WrongDescriptor) throws {
+    func reportsADescriptorThatIsNotAListeningStreamSocket(wrong: WrongDescriptor) throws {
         let directory = try TemporaryDirectory()
         let made = try wrong.make(in: directory)
         // A closed descriptor stays closed: find a free number instead of moving one there.

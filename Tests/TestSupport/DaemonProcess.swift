@@ -65,12 +65,15 @@ public final class DaemonProcess: Sendable {
 
     /// Starts qrpayd; the log lines (stderr) arrive on ``lines``, standard output on ``outputLines``.
     ///
-    /// - Parameter executable: What to run instead of the built `qrpayd` (a shell that `exec`s it, for the README).
+    /// - Parameters:
+    ///   - executable: What to run instead of the built `qrpayd` (a shell that `exec`s it, for the README).
+    ///   - descriptors: Descriptors the child gets, child number to this process's (socket activation).
     public init(
         arguments: [String],
         environment: [String: String],
         socketPath: String,
-        executable: String = productPath("qrpayd")
+        executable: String = productPath("qrpayd"),
+        passing descriptors: [Int32: Int32] = [:]
     ) throws {
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         let sink: @Sendable (String?) -> Void = { line in
@@ -85,7 +88,8 @@ public final class DaemonProcess: Sendable {
             arguments,
             environment: environment,
             standardOutput: .lines(outputSink),
-            standardError: .lines(sink)
+            standardError: .lines(sink),
+            passing: descriptors
         )
         self.lines = lines
         self.outputLines = outputLines
