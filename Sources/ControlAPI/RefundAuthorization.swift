@@ -1,4 +1,3 @@
-import Foundation
 import PaymentCore
 
 #if canImport(Glibc)
@@ -8,9 +7,9 @@ import PaymentCore
 /// Who may refund: root, and members of the configured groups (by default `qrpay-refund`). Being in the socket's
 /// group (`qrpay`) lets a till take payments; sending money back needs more.
 ///
-/// The caller's groups are the ones its process has now (`/proc/<pid>/status`), plus the primary group the kernel
-/// reported for the connection; where `/proc` hides other users' processes, the group database's list for the
-/// caller's user is used instead.
+/// Membership is the caller's primary group or one of its supplementary groups, as the kernel recorded them for the
+/// connection (``PeerCredentials``: `SO_PEERCRED` and `SO_PEERGROUPS`). Only the names in
+/// `payment.refunds.allowedGroups` are looked up in the group database, to turn them into group ids.
 struct RefundAuthorization: Sendable {
     var groups: [String]
 
@@ -21,12 +20,15 @@ struct RefundAuthorization: Sendable {
         }
         if uid == 0 { return }
         let allowed = Set(self.groups.compactMap(Self.groupID))
-        let callerGroups = Self.groups(of: caller)
+        var callerGroups = Set(caller.groups ?? [])
+        if let gid = caller.gid { callerGroups.insert(gid) }
         guard allowed.isDisjoint(with: callerGroups) else { return }
         let names = self.groups.isEmpty ? "none configured" : self.groups.joined(separator: ", ")
+        let unknownGroups =
+            caller.groups == nil ? " (its supplementary groups could not be read: SO_PEERGROUPS failed)" : ""
         throw Self.refused(
             "Refunds need root or membership of one of these groups: \(names) (payment.refunds.allowedGroups); "
-                + "uid \(uid) is not a member."
+                + "uid \(uid) is not a member\(unknownGroups)."
         )
     }
 
@@ -41,35 +43,5 @@ struct RefundAuthorization: Sendable {
         let status = getgrnam_r(name, &group, &buffer, buffer.count, &result)
         guard status == 0, result != nil else { return nil }
         return group.gr_gid
-    }
-
-    static func groups(of caller: Caller) -> Set<gid_t> {
-        var groups: Set<gid_t> = []
-        if let gid = caller.gid { groups.insert(gid) }
-        if let pid = caller.pid, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Groups:") })
-        {
-            for field in line.dropFirst("Groups:".count).split(separator: " ") {
-                if let gid = gid_t(field.trimmingCharacters(in: .whitespaces)) { groups.insert(gid) }
-            }
-            return groups
-        }
-        if let uid = caller.uid { groups.formUnion(self.databaseGroups(of: uid, primary: caller.gid ?? 0)) }
-        return groups
-    }
-
-    private static func databaseGroups(of uid: uid_t, primary: gid_t) -> Set<gid_t> {
-        var user = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 16 * 1024)
-        guard getpwuid_r(uid, &user, &buffer, buffer.count, &result) == 0, result != nil, let name = user.pw_name
-        else { return [] }
-        var count: Int32 = 64
-        var list = [gid_t](repeating: 0, count: Int(count))
-        if getgrouplist(name, primary, &list, &count) < 0 {
-            list = [gid_t](repeating: 0, count: Int(count))
-            guard getgrouplist(name, primary, &list, &count) >= 0 else { return [] }
-        }
-        return Set(list.prefix(Int(count)))
     }
 }
