@@ -112,16 +112,22 @@ public struct EngineConfiguration: Sendable {
     }
 }
 
-/// Who asked: the till process on the other end of the control socket (from `SO_PEERCRED`), for the journal.
+/// Who asked: the till process on the other end of the control socket, as the kernel recorded it when the till
+/// connected (`SO_PEERCRED` for uid, gid and pid, `SO_PEERGROUPS` for the supplementary groups). The journal, the
+/// payment and each money operation record the uid and pid; refunds are allowed by uid and groups.
 public struct Caller: Sendable, Hashable, CustomStringConvertible {
     public var uid: UInt32?
+    /// The primary group.
     public var gid: UInt32?
     public var pid: Int32?
+    /// The supplementary groups; nil when the kernel could not tell (then only uid and primary group count).
+    public var groups: [UInt32]?
 
-    public init(uid: UInt32? = nil, gid: UInt32? = nil, pid: Int32? = nil) {
+    public init(uid: UInt32? = nil, gid: UInt32? = nil, pid: Int32? = nil, groups: [UInt32]? = nil) {
         self.uid = uid
         self.gid = gid
         self.pid = pid
+        self.groups = groups
     }
 
     public static let daemon = Caller()
