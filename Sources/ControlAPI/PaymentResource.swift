@@ -30,6 +30,9 @@ public struct PaymentResource: Sendable, Hashable, Codable {
     public var operations: [MoneyOperationResource]
     public var unreconciled: Bool
     public var api: VippsAPIKind
+    /// The till process that asked for the payment (uid and pid on the control socket); left out when not known.
+    public var callerUid: UInt32?
+    public var callerPid: Int32?
 
     public init(_ payment: Payment) {
         self.reference = payment.reference
@@ -53,16 +56,18 @@ public struct PaymentResource: Sendable, Hashable, Codable {
         self.operations = payment.operations.map(MoneyOperationResource.init)
         self.unreconciled = payment.unreconciled
         self.api = payment.api
+        self.callerUid = payment.callerUid
+        self.callerPid = payment.callerPid
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case reference, orderId, amount, currency, text, state, final, settlement, capturedAmount, refundedAmount
         case qrText, createdAt, updatedAt, expiresAt, scannedAt, authorizedAt, error, reservedAmount, operations
-        case unreconciled, api
+        case unreconciled, api, callerUid, callerPid
     }
 
     /// Writes `"error": null` and `"qrText": null` rather than leaving them out, as the control API documents;
-    /// `scannedAt` and `authorizedAt` only once they happened.
+    /// `scannedAt` and `authorizedAt` only once they happened; `callerUid` and `callerPid` only when known.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(self.reference, forKey: .reference)
@@ -86,6 +91,8 @@ public struct PaymentResource: Sendable, Hashable, Codable {
         try container.encode(self.operations, forKey: .operations)
         try container.encode(self.unreconciled, forKey: .unreconciled)
         try container.encode(self.api, forKey: .api)
+        try container.encodeIfPresent(self.callerUid, forKey: .callerUid)
+        try container.encodeIfPresent(self.callerPid, forKey: .callerPid)
     }
 }
 

@@ -148,6 +148,10 @@ public struct Payment: Sendable, Hashable {
     /// The Vipps API that created the payment (`ecom` for every payment stored before qrpayd knew another). ePayment
     /// can settle eCom's payments, not the other way round, so the engine picks the API by this.
     public var api: VippsAPIKind
+    /// The till process that asked for the payment, as the kernel saw it on the control socket (``Caller``); nil
+    /// for payments stored before qrpayd recorded it, and for payments not created through the socket.
+    public var callerUid: UInt32?
+    public var callerPid: Int32?
 
     /// ``currency`` as the API's type; NOK for anything unknown (only NOK existed before currencies were added).
     public var vippsCurrency: VippsCurrency { VippsCurrency(rawValue: self.currency) ?? .nok }
@@ -172,7 +176,9 @@ public struct Payment: Sendable, Hashable {
         reservedAmount: Int = 0,
         operations: [MoneyOperation] = [],
         unreconciled: Bool = false,
-        api: VippsAPIKind = .ecom
+        api: VippsAPIKind = .ecom,
+        callerUid: UInt32? = nil,
+        callerPid: Int32? = nil
     ) {
         self.reference = reference
         self.orderId = orderId
@@ -195,6 +201,8 @@ public struct Payment: Sendable, Hashable {
         self.operations = operations
         self.unreconciled = unreconciled
         self.api = api
+        self.callerUid = callerUid
+        self.callerPid = callerPid
     }
 
     /// Whether the till still has to act: not final, money still reserved on the card (approved and not captured,

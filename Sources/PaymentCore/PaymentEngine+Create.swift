@@ -119,7 +119,9 @@ extension PaymentEngine {
                 createdAt: now,
                 updatedAt: now,
                 expiresAt: now.addingTimeInterval(Double(self.configuration.paymentLifetime.components.seconds)),
-                api: self.provider.api
+                api: self.provider.api,
+                callerUid: caller.uid,
+                callerPid: caller.pid
             ),
             fingerprint: request.fingerprint
         )

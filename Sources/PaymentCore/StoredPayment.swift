@@ -8,13 +8,16 @@ import VippsAPI
 ///
 /// - No `schema` member: written before payloads carried a version (store schemas 1 and 2). Read tolerantly: a field
 ///   added later gets the value it had before it existed (see ``init(from:)``).
-/// - `"schema": 3`: this shape, every member written (`error` and `qrText` as null). Read strictly.
+/// - `"schema": 3`: every member written (`error` and `qrText` as null) except the caller, which it did not record.
+///   Read strictly, with no caller.
+/// - `"schema": 4`: this shape; adds `callerUid` and `callerPid` (the till process that asked for the payment, null
+///   when not known). Read strictly.
 /// - A higher number: written by a newer qrpayd. Refused with ``NewerSchema``, never read with guessed defaults.
 ///
 /// ``init(_:)`` and ``payment`` are the one place a stored payment and a domain payment turn into each other.
 struct StoredPayment: Sendable, Hashable, Codable {
     /// The payload schema this build writes, and the newest it reads.
-    static let schemaVersion = 3
+    static let schemaVersion = 4
 
     /// A payload written by a newer qrpayd than this one: its fields cannot be trusted to mean what this build thinks.
     struct NewerSchema: Error, Sendable, CustomStringConvertible {
@@ -54,6 +57,8 @@ struct StoredPayment: Sendable, Hashable, Codable {
     var operations: [StoredMoneyOperation]
     var unreconciled: Bool
     var api: VippsAPIKind
+    var callerUid: UInt32?
+    var callerPid: Int32?
 
     /// The record of a domain payment, in the current schema.
     init(_ payment: Payment) {
@@ -78,6 +83,8 @@ struct StoredPayment: Sendable, Hashable, Codable {
         self.operations = payment.operations.map { StoredMoneyOperation($0) }
         self.unreconciled = payment.unreconciled
         self.api = payment.api
+        self.callerUid = payment.callerUid
+        self.callerPid = payment.callerPid
     }
 
     /// The domain payment this record describes.
@@ -102,14 +109,16 @@ struct StoredPayment: Sendable, Hashable, Codable {
             reservedAmount: self.reservedAmount,
             operations: self.operations.map(\.operation),
             unreconciled: self.unreconciled,
-            api: self.api
+            api: self.api,
+            callerUid: self.callerUid,
+            callerPid: self.callerPid
         )
     }
 
     private enum CodingKeys: String, CodingKey {
         case schema, reference, orderId, amount, currency, text, state, final, settlement, capturedAmount
         case refundedAmount, qrText, createdAt, updatedAt, expiresAt, scannedAt, authorizedAt, error, reservedAmount
-        case operations, unreconciled, api
+        case operations, unreconciled, api, callerUid, callerPid
     }
 
     /// Reads payloads of every schema up to ``schemaVersion``; a newer one throws ``NewerSchema``.
@@ -121,7 +130,7 @@ struct StoredPayment: Sendable, Hashable, Codable {
         }
         // Payloads before schema 3 carried no number.
         self.schema = schema ?? 2
-        let legacy = self.schema < Self.schemaVersion
+        let legacy = self.schema < 3
         self.reference = try container.decode(String.self, forKey: .reference)
         self.orderId = try container.decode(String.self, forKey: .orderId)
         self.amount = try container.decode(Int.self, forKey: .amount)
@@ -143,6 +152,14 @@ struct StoredPayment: Sendable, Hashable, Codable {
             self.operations = try container.decode([StoredMoneyOperation].self, forKey: .operations)
             self.unreconciled = try container.decode(Bool.self, forKey: .unreconciled)
             self.api = try container.decode(VippsAPIKind.self, forKey: .api)
+            // Schema 3 did not record who asked for the payment; schema 4 always writes both (null when unknown).
+            if self.schema >= 4 {
+                self.callerUid = try container.decode(UInt32?.self, forKey: .callerUid)
+                self.callerPid = try container.decode(Int32?.self, forKey: .callerPid)
+            } else {
+                self.callerUid = nil
+                self.callerPid = nil
+            }
             return
         }
         // Fields added after the first release get the value they had before they existed: only NOK was paid in,
@@ -156,6 +173,8 @@ struct StoredPayment: Sendable, Hashable, Codable {
         self.operations = try container.decodeIfPresent([StoredMoneyOperation].self, forKey: .operations) ?? []
         self.unreconciled = try container.decodeIfPresent(Bool.self, forKey: .unreconciled) ?? false
         self.api = try container.decodeIfPresent(VippsAPIKind.self, forKey: .api) ?? .ecom
+        self.callerUid = nil
+        self.callerPid = nil
     }
 
     /// Before 0.2 nothing could release the rest of a partial capture: what was not captured is still reserved.
@@ -167,8 +186,8 @@ struct StoredPayment: Sendable, Hashable, Codable {
         }
     }
 
-    /// Every member, `error` and `qrText` as null; `final` too, so the qrpayd before this one can still read the
-    /// store after a downgrade.
+    /// Every member, `error`, `qrText`, `callerUid` and `callerPid` as null; `final` too, which unversioned readers
+    /// needed.
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(self.schema, forKey: .schema)
@@ -193,6 +212,8 @@ struct StoredPayment: Sendable, Hashable, Codable {
         try container.encode(self.operations, forKey: .operations)
         try container.encode(self.unreconciled, forKey: .unreconciled)
         try container.encode(self.api, forKey: .api)
+        try container.encode(self.callerUid, forKey: .callerUid)
+        try container.encode(self.callerPid, forKey: .callerPid)
     }
 }
 

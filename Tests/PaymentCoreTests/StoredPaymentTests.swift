@@ -85,7 +85,9 @@ import VippsAPI
             reservedAmount: 12900,
             operations: [failed, pending],
             unreconciled: true,
-            api: .epayment
+            api: .epayment,
+            callerUid: 1000,
+            callerPid: 4241
         )
     }
 
@@ -106,8 +108,10 @@ import VippsAPI
         let payment = Self.fullPayment()
         let payload = try PaymentStore.payload(of: payment)
         #expect(try Self.object(payload)["schema"] as? Int == StoredPayment.schemaVersion)
-        #expect(StoredPayment.schemaVersion == 3)
-        #expect(payload.contains(#""schema":3"#))
+        #expect(StoredPayment.schemaVersion == 4)
+        #expect(payload.contains(#""schema":4"#))
+        #expect(try Self.object(payload)["callerUid"] as? Int == 1000)
+        #expect(try Self.object(payload)["callerPid"] as? Int == 4241)
         let read = try PaymentStore.payment(fromPayload: payload, subject: "Payment stored-1")
         #expect(read == Self.withoutFingerprints(payment))
 
@@ -118,8 +122,12 @@ import VippsAPI
         bare.scannedAt = nil
         bare.authorizedAt = nil
         bare.operations = []
+        bare.callerUid = nil
+        bare.callerPid = nil
         let barePayload = try PaymentStore.payload(of: bare)
         #expect(try Self.object(barePayload)["error"] is NSNull)
+        #expect(try Self.object(barePayload)["callerUid"] is NSNull)
+        #expect(try Self.object(barePayload)["callerPid"] is NSNull)
         #expect(try Self.object(barePayload)["qrText"] is NSNull)
         #expect(try PaymentStore.payment(fromPayload: barePayload, subject: "Payment stored-1") == bare)
     }
@@ -149,7 +157,7 @@ import VippsAPI
                     """
             )
         }
-        #expect(schemas == [3, 3, 3, 3])
+        #expect(schemas == [4, 4, 4, 4])
     }
 
     // MARK: Older payloads
@@ -245,24 +253,60 @@ import VippsAPI
                 sql: "SELECT json_extract(payload, '$.schema') FROM payment WHERE reference = 'v1-reserved'"
             )
         }
-        #expect(schema == 3)
+        #expect(schema == 4)
         #expect(try store.record(reference: "v1-reserved")?.payment == reserved.payment)
+    }
+
+    /// Schema 3 (qrpayd 0.4) recorded everything but who asked for the payment: it reads strictly, with no caller,
+    /// and the next save writes schema 4 with the caller still unknown (never a guessed one).
+    @Test func aSchemaThreePayloadReadsWithNoCallerAndIsRewrittenInSchemaFour() throws {
+        var object = try Self.object(try PaymentStore.payload(of: Self.fullPayment()))
+        object["schema"] = 3
+        object["callerUid"] = nil
+        object["callerPid"] = nil
+        let payload = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        let read = try PaymentStore.payment(fromPayload: payload, subject: "Payment stored-1")
+        var expected = Self.withoutFingerprints(Self.fullPayment())
+        expected.callerUid = nil
+        expected.callerPid = nil
+        #expect(read == expected)
+        // The operations kept their callers: schema 3 had them.
+        #expect(read.operations.first?.callerUid == 1000)
+
+        let rewritten = try Self.object(try PaymentStore.payload(of: read))
+        #expect(rewritten["schema"] as? Int == 4)
+        #expect(rewritten["callerUid"] is NSNull)
+
+        // Schema 3 is read strictly: a member it always wrote is still required.
+        object["api"] = nil
+        let broken = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        #expect(throws: (any Error).self) { try PaymentStore.payment(fromPayload: broken, subject: "Payment stored-1") }
+    }
+
+    /// Schema 4 is read strictly too: a payload that claims 4 and leaves the caller out is damaged, not old.
+    @Test func aSchemaFourPayloadWithoutTheCallerIsRefused() throws {
+        var object = try Self.object(try PaymentStore.payload(of: Self.fullPayment()))
+        object["callerUid"] = nil
+        let payload = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        #expect(throws: (any Error).self) {
+            try PaymentStore.payment(fromPayload: payload, subject: "Payment stored-1")
+        }
     }
 
     // MARK: Newer payloads
 
     @Test func aPayloadOfANewerSchemaIsRefusedNamingItsVersion() throws {
         var object = try Self.object(try PaymentStore.payload(of: Self.fullPayment()))
-        object["schema"] = 4
-        object["somethingNew"] = "only qrpayd 4 knows"
+        object["schema"] = 5
+        object["somethingNew"] = "only qrpayd 5 knows"
         let payload = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
         let newer = try #require(throws: StoredPayment.NewerSchema.self) {
             try PaymentStore.payment(fromPayload: payload, subject: "Payment stored-1")
         }
-        #expect(newer.schema == 4)
-        #expect(newer.known == 3)
-        #expect("\(newer)".hasPrefix("Payment stored-1 has schema version 4"))
-        #expect("\(newer)".contains("reads schema versions up to 3"))
+        #expect(newer.schema == 5)
+        #expect(newer.known == 4)
+        #expect("\(newer)".hasPrefix("Payment stored-1 has schema version 5"))
+        #expect("\(newer)".contains("reads schema versions up to 4"))
     }
 
     /// A store a newer qrpayd wrote to: reading the payment, its events or its operations fails with
