@@ -35,8 +35,11 @@ extension EngineConfiguration {
             )
         }
         let defaultText = read.string("payment.defaultText") ?? "Betaling"
-        guard (1...100).contains(defaultText.count) else {
-            throw ConfigurationError(key: "payment.defaultText", "must be 1-100 characters (it is shown in the app).")
+        do throws(VippsCreateLimits.Violation) {
+            // The text of every sale without one: it must pass what the configured API accepts.
+            try VippsCreateLimits(vipps.api).checkText(defaultText, field: "payment.defaultText")
+        } catch {
+            throw ConfigurationError(key: "payment.defaultText", "\(error.detail) (It is shown in the app.)")
         }
         let refunds = RefundPolicy(
             enabled: try read.bool("payment.refunds.enabled", default: true),

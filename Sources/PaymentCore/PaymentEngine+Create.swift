@@ -10,8 +10,10 @@ extension PaymentEngine {
             && reference.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
     }
 
-    /// Checks a request before anything is written. Throws `invalid-request` (also below `minimumAmount`) or
-    /// `amount-too-high`.
+    /// Checks a request before anything is written or sent: qrpayd's own rules for the reference and the configured
+    /// amounts, and what the API new payments are created with accepts (``VippsCreateLimits``: the text's length and
+    /// characters, the orderId's length, the amount). Throws `invalid-request` naming the field and the limit (also
+    /// below `minimumAmount`) or `amount-too-high`.
     func validate(_ request: PaymentRequest) throws(PaymentProblem) -> String {
         guard Self.isValidReference(request.reference) else {
             throw PaymentProblem(
@@ -20,16 +22,13 @@ extension PaymentEngine {
                 detail: "reference must be 1-40 characters of A-Z, a-z, 0-9 and '-'."
             )
         }
-        let orderId = self.configuration.orderIdPrefix + request.reference
-        guard (8...50).contains(orderId.count) else {
-            throw PaymentProblem(
-                .invalidRequest,
-                title: "Invalid reference",
-                detail:
-                    "The Vipps orderId '\(orderId)' (prefix + reference) must be 8-50 characters; use a "
-                    + "\(orderId.count < 8 ? "longer" : "shorter") reference."
-            )
+        let limits = VippsCreateLimits(self.provider.api)
+        do throws(VippsCreateLimits.Violation) {
+            try limits.checkOrderId(prefix: self.configuration.orderIdPrefix, reference: request.reference)
+        } catch {
+            throw Self.problem(error)
         }
+        let orderId = self.configuration.orderIdPrefix + request.reference
         let minimum = max(self.configuration.minimumAmount, self.configuration.currency.minimumAmount)
         let code = self.configuration.currency.rawValue
         let unit = self.configuration.currency == .eur ? "cents" : "øre"
@@ -55,17 +54,21 @@ extension PaymentEngine {
                     + "\(unit)). Amounts are in \(unit): 129 \(code) is 12900."
             )
         }
-        let text = request.text ?? self.configuration.defaultText
-        guard !text.isEmpty, text.count <= 100,
-            !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else {
-            throw PaymentProblem(
-                .invalidRequest,
-                title: "Invalid text",
-                detail: "text must be 1-100 characters without control characters."
+        do throws(VippsCreateLimits.Violation) {
+            try limits.checkAmount(request.amount, currency: self.configuration.currency)
+            try limits.checkText(
+                request.text ?? self.configuration.defaultText,
+                field: request.text == nil ? "payment.defaultText" : "text"
             )
+        } catch {
+            throw Self.problem(error)
         }
         return orderId
+    }
+
+    /// A limit of the Vipps API as the till gets it: `400 invalid-request`, the limit's id as `code`.
+    static func problem(_ violation: VippsCreateLimits.Violation) -> PaymentProblem {
+        PaymentProblem(.invalidRequest, title: violation.title, detail: violation.detail, code: violation.code)
     }
 
     /// Creates a payment, waits until its QR code is ready (or it failed), and returns it.
