@@ -5,7 +5,14 @@ import Foundation
 /// In order: systemd credentials (`$CREDENTIALS_DIRECTORY/vipps-client-secret`, `.../vipps-subscription-key`, set up by
 /// `LoadCredential=`), then a file named by `vipps.clientSecretFile` / `vipps.subscriptionKeyFile` (which must not be
 /// readable by group or others), then the environment (`VIPPS_CLIENT_SECRET`, `VIPPS_SUBSCRIPTION_KEY`).
+///
+/// Under systemd (`INVOCATION_ID` set) a secret from the environment is refused: a service's environment shows in
+/// `systemctl show` to every local user and is kept in a core dump. There the secrets belong in the credentials
+/// directory, which the unit loads with `LoadCredential=`.
 package enum Secrets {
+    /// Where the package keeps the secrets the unit loads with `LoadCredential=`.
+    package static let credentialsDirectory = "/etc/qrpayd/credentials"
+
     package static let clientSecretCredential = "vipps-client-secret"
     package static let subscriptionKeyCredential = "vipps-subscription-key"
 
@@ -47,6 +54,16 @@ package enum Secrets {
             return Secret(value: try self.read(file, key: key, checkMode: true), source: .file(file))
         }
         if let value = environment[environmentName], !value.isEmpty {
+            if let invocation = environment["INVOCATION_ID"], !invocation.isEmpty {
+                throw ConfigurationError(
+                    key: key,
+                    "comes from the environment variable \(environmentName), which qrpayd refuses under systemd "
+                        + "(INVOCATION_ID is set): a service's environment shows in `systemctl show` and in core dumps. "
+                        + "Put the secret in \(Self.credentialsDirectory)/\(credential) (mode 0600, owner root), which "
+                        + "the unit loads with LoadCredential=\(credential):\(Self.credentialsDirectory)/\(credential), "
+                        + "and remove \(environmentName) from the unit's environment."
+                )
+            }
             return Secret(
                 value: value.trimmingCharacters(in: .whitespacesAndNewlines),
                 source: .environment(environmentName)
@@ -54,8 +71,9 @@ package enum Secrets {
         }
         throw ConfigurationError(
             key: key,
-            "is not set. Install it as the systemd credential '\(credential)' (LoadCredential=\(credential):/etc/qrpayd/"
-                + "credentials/\(credential)), or name a file with \(key)File, or set \(environmentName)."
+            "is not set. Install it as the systemd credential '\(credential)' (LoadCredential=\(credential):"
+                + "\(Self.credentialsDirectory)/\(credential)), or name a file with \(key)File, or (outside systemd "
+                + "only) set \(environmentName)."
         )
     }
 

@@ -102,10 +102,26 @@ package struct VippsSettings: Sendable {
         guard let url = URL(string: baseURL), let scheme = url.scheme, let host = url.host, url.query == nil else {
             throw ConfigurationError(key: "vipps.baseURL", "'\(baseURL)' is not a URL like https://apitest.vipps.no.")
         }
-        guard scheme == "https" || (scheme == "http" && Loopback.isHost(host)) else {
+        if scheme == "http" {
+            // Plain http carries the secrets and the access token in clear: only a simulator on this box, and only
+            // for the test environment, never with production keys.
+            guard name == "test" else {
+                throw ConfigurationError(
+                    key: "vipps.baseURL",
+                    "'\(baseURL)' uses plain http, which only vipps.environment 'test' accepts (a simulator on this box); "
+                        + "production must use https."
+                )
+            }
+            guard Loopback.isHost(host) else {
+                throw ConfigurationError(
+                    key: "vipps.baseURL",
+                    "must use https (plain http only for a simulator on loopback, with vipps.environment 'test')."
+                )
+            }
+        } else if scheme != "https" {
             throw ConfigurationError(
                 key: "vipps.baseURL",
-                "must use https (plain http only for a simulator on loopback)."
+                "must use https (plain http only for a simulator on loopback, with vipps.environment 'test')."
             )
         }
         // Test keys do not work in production and the other way round: catch a mix-up before Vipps does.

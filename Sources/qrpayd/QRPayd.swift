@@ -114,6 +114,14 @@ struct QRPayd: AsyncParsableCommand {
             print(
                 "Configuration OK (\(configuration.vipps.environment), MSN \(configuration.vipps.credentials.merchantSerialNumber))."
             )
+            for (key, source) in configuration.vipps.secretSources.sorted(by: { $0.key < $1.key }) {
+                guard case .environment(let name) = source else { continue }
+                // Allowed outside systemd; the service refuses it (see Secrets).
+                print(
+                    "Note: \(key) comes from \(name), which qrpayd refuses under systemd; install it in "
+                        + "\(Secrets.credentialsDirectory) (LoadCredential=)."
+                )
+            }
             return
         }
         LoggingBootstrap.bootstrap(

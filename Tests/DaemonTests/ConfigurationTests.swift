@@ -132,6 +132,95 @@ import VippsAPI
         }
     }
 
+    /// Plain http carries the secrets and the access token in clear: only `environment: test` takes it (a
+    /// simulator on this box), never production, not even on loopback.
+    @Test(arguments: ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"])
+    func plainHTTPIsRefusedInProduction(url: String) async throws {
+        var settings = Self.valid
+        settings["vipps.environment"] = "production"
+        settings["vipps.baseURL"] = url
+        let error = await #expect(throws: ConfigurationError.self) { try await Self.load(settings) }
+        #expect(error?.key == "vipps.baseURL")
+        #expect(error?.message.contains("only vipps.environment 'test'") == true, "\(String(describing: error))")
+        settings["vipps.baseURL"] = "https://api.vipps.no"
+        #expect(try await Self.load(settings).vipps.environment.isTest == false)
+    }
+
+    /// Under systemd (`INVOCATION_ID` set) a secret from the environment is refused, naming the credentials
+    /// directory; outside systemd, and from the credentials directory under systemd, it is accepted.
+    @Test func secretsFromTheEnvironmentAreRefusedUnderSystemd() async throws {
+        var environment = Self.secrets
+        environment["INVOCATION_ID"] = "5c2b0a7e1f3d4e6a8b9c0d1e2f3a4b5c"
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await Self.load(Self.valid, environment: environment)
+        }
+        #expect(error?.key == "vipps.clientSecret")
+        let message = error?.message ?? ""
+        #expect(message.contains("VIPPS_CLIENT_SECRET"))
+        #expect(message.contains("/etc/qrpayd/credentials/vipps-client-secret"))
+        #expect(message.contains("LoadCredential="))
+        #expect(!message.contains("s3cret-value"))
+
+        // The same secrets as systemd credentials: accepted, and they win over the environment.
+        let directory = try TemporaryDirectory()
+        try "from-credential".write(to: directory.file("vipps-client-secret"), atomically: true, encoding: .utf8)
+        try "key-from-credential".write(to: directory.file("vipps-subscription-key"), atomically: true, encoding: .utf8)
+        environment["CREDENTIALS_DIRECTORY"] = directory.path
+        let configuration = try await Self.load(Self.valid, environment: environment)
+        #expect(configuration.vipps.secretSources["vipps.subscriptionKey"] == .credential("vipps-subscription-key"))
+
+        // Only one of them in the credentials directory: the other, from the environment, is still refused.
+        try FileManager.default.removeItem(at: directory.file("vipps-subscription-key"))
+        let partial = await #expect(throws: ConfigurationError.self) {
+            try await Self.load(Self.valid, environment: environment)
+        }
+        #expect(partial?.key == "vipps.subscriptionKey")
+        #expect(partial?.message.contains("/etc/qrpayd/credentials/vipps-subscription-key") == true)
+    }
+
+    /// `qrpayd --check-config`, the real binary: under systemd it refuses environment secrets with the same words;
+    /// outside it accepts them and notes that the service would not.
+    @Test func checkConfigSaysTheSameAboutEnvironmentSecrets() async throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.file("qrpayd.json")
+        try #"""
+        {"vipps": {"clientId": "2f7c1a6e-8d3b-4c55-9b61-0f4c2e7d9a10", "merchantSerialNumber": "123456"},
+         "display": {"enabled": false}}
+        """#
+        .write(to: file, atomically: true, encoding: .utf8)
+        var environment = Self.secrets
+        environment["PATH"] = "/usr/bin:/bin"
+        let outside = try await Self.checkConfig(file.path, environment: environment)
+        #expect(outside.status == 0, "\(outside.standardError)")
+        #expect(outside.output.contains("Note: vipps.clientSecret comes from VIPPS_CLIENT_SECRET"))
+        #expect(outside.output.contains("refuses under systemd; install it in /etc/qrpayd/credentials"))
+        environment["INVOCATION_ID"] = "5c2b0a7e1f3d4e6a8b9c0d1e2f3a4b5c"
+        let underSystemd = try await Self.checkConfig(file.path, environment: environment)
+        #expect(underSystemd.status == 78)
+        #expect(underSystemd.standardError.contains("/etc/qrpayd/credentials/vipps-client-secret"))
+        #expect(!underSystemd.standardError.contains("s3cret-value"))
+    }
+
+    /// `qrpayd --check-config --config file` with exactly `environment`.
+    static func checkConfig(
+        _ file: String,
+        environment: [String: String]
+    ) async throws -> (status: Int32, output: String, standardError: String) {
+        let child = try SpawnedProcess(
+            productPath("qrpayd"),
+            ["--config", file, "--check-config"],
+            environment: environment,
+            standardOutput: .collected,
+            standardError: .collected
+        )
+        let termination = await child.waitForExit()
+        return (
+            termination?.status ?? -1,
+            String(decoding: await child.output(), as: UTF8.self),
+            String(decoding: await child.errorOutput(), as: UTF8.self)
+        )
+    }
+
     @Test func metricsAreOffUntilConfiguredAndListenOnLoopbackByDefault() async throws {
         #expect(try await Self.load(Self.valid).service.metricsListen == nil)
         var enabled = Self.valid
@@ -187,16 +276,6 @@ import VippsAPI
         #expect(try await Self.load(settings, environment: [:]).vipps.credentials.clientSecret == "value")
     }
 
-    @Test func theRealBinaryExitsWith78OnABadSetting() async throws {
-        let directory = try TemporaryDirectory()
-        let file = directory.file("qrpayd.json")
-        try #"{"vipps": {"clientId": "2f7c1a6e-8d3b-4c55-9b61-0f4c2e7d9a10", "merchantSerialNumber": "12"}}"#
-            .write(to: file, atomically: true, encoding: .utf8)
-        let result = try await ExternalTool.launch(productPath("qrpayd"), ["--config", file.path, "--check-config"])
-        #expect(result.status == 78)
-        #expect(result.standardError.contains("vipps.merchantSerialNumber"))
-    }
-}
     /// A prefix fixed in the file makes every box given the file send the same orderIds: `--check-config` accepts
     /// it (exit 0) but warns; without it, the box's own prefix is used and nothing is said.
     @Test func checkConfigWarnsAboutAFixedOrderIdPrefix() async throws {
@@ -233,3 +312,13 @@ import VippsAPI
         #expect(error?.key == "state.retention")
     }
 
+    @Test func theRealBinaryExitsWith78OnABadSetting() async throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.file("qrpayd.json")
+        try #"{"vipps": {"clientId": "2f7c1a6e-8d3b-4c55-9b61-0f4c2e7d9a10", "merchantSerialNumber": "12"}}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let result = try await ExternalTool.launch(productPath("qrpayd"), ["--config", file.path, "--check-config"])
+        #expect(result.status == 78)
+        #expect(result.standardError.contains("vipps.merchantSerialNumber"))
+    }
+}

@@ -54,7 +54,11 @@ public final class DaemonProcess: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["VIPPS_CLIENT_SECRET"] = unit.clientSecret
         environment["VIPPS_SUBSCRIPTION_KEY"] = unit.subscriptionKey
-        for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "JOURNAL_STREAM"] {
+        // Not under systemd: the secrets come from the environment, which qrpayd refuses when INVOCATION_ID is set.
+        for key in [
+            "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "JOURNAL_STREAM",
+            "INVOCATION_ID",
+        ] {
             environment[key] = nil
         }
         return (["--config", file.path], environment, socket)
