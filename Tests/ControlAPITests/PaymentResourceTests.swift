@@ -26,7 +26,8 @@ import VippsAPI
         try #require(try JSONSerialization.jsonObject(with: try WireJSON.encode(value)) as? [String: Any])
     }
 
-    /// Every optional member set: a capture the till asked for (with its caller), failed with what Vipps said.
+    /// Every optional member set: a payment and a capture the till asked for (with its caller), the capture failed
+    /// with what Vipps said.
     static func fullPayment() -> Payment {
         var vipps = VippsErrorInfo(status: 400, errorGroup: "Merchant", errorCode: "35", errorMessage: "Too much")
         vipps.contextId = "ctx-1"
@@ -75,7 +76,9 @@ import VippsAPI
             reservedAmount: 12900,
             operations: [operation],
             unreconciled: true,
-            api: .epayment
+            api: .epayment,
+            callerUid: 1000,
+            callerPid: 4241
         )
     }
 

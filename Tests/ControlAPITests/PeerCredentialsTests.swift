@@ -4,7 +4,8 @@ import PaymentCore
 import Testing
 import VippsSimulator
 
-/// The journal says which process moved money: the caller's uid and pid come from the socket (`SO_PEERCRED`).
+/// The journal, the payment and its operations say which process moved money: the caller's uid and pid come from the
+/// socket (`SO_PEERCRED`).
 @Suite struct PeerCredentialsTests {
     @Test func theEngineLogsTheUidAndPidOfTheProcessThatCreatedAndCancelled() async throws {
         try await ControlHarness.run { daemon in
@@ -19,6 +20,15 @@ import VippsSimulator
                 #expect(entry.metadata["caller.pid"] == "\(getpid())")
                 #expect(entry.metadata["payment.reference"] == "till7-000600")
             }
+            // The payment and its cancel record the same till, on the wire and in the store.
+            let payment = try await daemon.client.get("/v1/payments/till7-000600").payment()
+            #expect(payment.callerUid == getuid())
+            #expect(payment.callerPid == getpid())
+            #expect(payment.operations.last?.kind == .cancel)
+            #expect(payment.operations.last?.callerUid == getuid())
+            #expect(payment.operations.last?.callerPid == getpid())
+            let stored = try #require(try daemon.store.record(reference: "till7-000600")).payment
+            #expect(stored.callerUid == getuid() && stored.callerPid == getpid())
         }
     }
 
