@@ -144,6 +144,12 @@ struct QRPayd: AsyncParsableCommand {
             listener: self.controlSocket == nil ? listener : nil
         )
         options.displaySocket = self.displayPort == nil ? activated.display?.fd : nil
+        if let display = activated.display, !configuration.displayEnabled {
+            logger.warning(
+                "systemd passed the display's port but display.enabled is false: nothing answers there",
+                metadata: ["fd": "\(display.fd)"]
+            )
+        }
         options.metricsSocket = self.metricsListen == nil ? activated.metrics?.fd : nil
         do {
             try await Daemon.run(
