@@ -74,11 +74,13 @@ struct UnitFileTests {
         let scoreIndex = try #require(words.firstIndex { Double($0) != nil })
         let score = try #require(Double(words[scoreIndex]))
         // Rows are "<mark> <setting> <description> <exposure>"; the mark is ✓ for settings that are fine.
-        let exposed = lines.map { $0.split(separator: " ") }.filter {
-            $0.count > 2 && $0[0] != "✓" && $0[1].contains("=")
+        let rows: [[Substring]] = lines.map { $0.split(separator: " ") }
+        let exposedRows: [[Substring]] = rows.filter { row in
+            row.count > 2 && row[0] != "✓" && row[1].contains("=")
         }
-        .map { String($0[1]) }
-        return (score, String(words.dropFirst(scoreIndex + 1).first ?? ""), exposed)
+        let exposed: [String] = exposedRows.map { row in String(row[1]) }
+        let verdict: String = words.dropFirst(scoreIndex + 1).first.map(String.init) ?? ""
+        return (score, verdict, exposed)
     }
 
     @Test func theDaemonsSandboxRatesAtMostOnePointFive() async throws {
