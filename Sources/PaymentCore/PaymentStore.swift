@@ -258,6 +258,8 @@ public final class PaymentStore: Sendable {
                 table.autoIncrementedPrimaryKey("id")
                 table.column("filler", .blob).notNull()
             }
+            // The retention finds and deletes a payment's events by reference.
+            try db.create(index: "event_reference", on: "event", columns: ["reference"])
             // The newest event the retention deleted, so a till replaying from before it is told history is gone.
             try db.create(table: "pruned") { table in
                 table.primaryKey("id", .integer).check { $0 == 1 }
