@@ -109,9 +109,9 @@ struct ReadmeCommandsTests {
         var environment = DaemonProcess.demoEnvironment(temporaryDirectory: directory)
         environment["PATH"] = "\(bin.path):\(productsDirectory.path):\(environment["PATH"] ?? "/usr/bin:/bin")"
         environment["HOME"] = directory.path
-        let demoDirectory = directory.file("qrpayd-demo-$(id -u)").path + "/"
+        let demoDirectory = directory.file("qrpayd-demo-\(getuid())").path + "/"
         func adapt(_ text: String) -> String {
-            text.replacingOccurrences(of: "/tmp/qrpayd-demo-$(id -u)/", with: demoDirectory)
+            text.replacingOccurrences(of: "/tmp/qrpayd-demo-$UID/", with: demoDirectory)
                 .replacingOccurrences(of: "qrpayd --demo", with: "qrpayd --demo --display-port 0")
         }
 
