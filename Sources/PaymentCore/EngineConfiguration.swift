@@ -156,12 +156,6 @@ enum RequestID {
     }
 }
 
-/// The default orderId prefix, unique to the box: `qp`, six hex digits of a digest of `/etc/machine-id`, and `-`.
-/// Two boxes on one sales unit then never send the same orderId, whatever references their tills choose.
-public enum BoxPrefix {
-    /// Nil when the machine id cannot be read (then the operator must choose a prefix).
-    public static func derive(machineIDPath: String = "/etc/machine-id") -> String? {
-        guard let contents = FileManager.default.contents(atPath: machineIDPath) else { return nil }
 /// This box's identity for the keys sent to Vipps: 16 hex digits of a digest of `/etc/machine-id`, so the machine id
 /// itself is never sent.
 public enum BoxIdentity {
@@ -175,6 +169,12 @@ public enum BoxIdentity {
     }
 }
 
+/// The default orderId prefix, unique to the box: `qp`, six hex digits of a digest of `/etc/machine-id`, and `-`.
+/// Two boxes on one sales unit then never send the same orderId, whatever references their tills choose.
+public enum BoxPrefix {
+    /// Nil when the machine id cannot be read (then the operator must choose a prefix).
+    public static func derive(machineIDPath: String = "/etc/machine-id") -> String? {
+        guard let contents = FileManager.default.contents(atPath: machineIDPath) else { return nil }
         let machineID = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !machineID.isEmpty else { return nil }
         let digits = String(StableHash.fnv1a(machineID) & 0xff_ffff, radix: 16)
