@@ -28,7 +28,7 @@ struct AlertRulesTests {
             "check", "rules", Self.directory.appendingPathComponent("qrpayd.rules.yml").path,
         ])
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("SUCCESS: 10 rules found"), "\(result.output)")
+        #expect(result.output.contains("SUCCESS: 11 rules found"), "\(result.output)")
     }
 
     @Test func everyAlertFiresFromItsSeriesAndNoneOnAHealthyBox() async throws {
@@ -43,7 +43,7 @@ struct AlertRulesTests {
             encoding: .utf8
         )
         let alerts = rules.matches(of: /- alert: (\w+)/).map { String($0.output.1) }
-        #expect(alerts.count == 10)
+        #expect(alerts.count == 11)
         for alert in alerts {
             #expect(tests.contains("alertname: \(alert)\n        exp_alerts:\n"), "\(alert) is never shown to fire")
         }
