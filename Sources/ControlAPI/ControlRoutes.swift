@@ -123,7 +123,22 @@ struct ControlRoutes: Sendable {
         let fields = try await RequestFields.read(request, allowed: ["amount"], bodyRequired: true)
         let amount = try fields.requiredInteger("amount", meaning: "a whole number of øre")
         let caller = await context.caller()
-        try RefundAuthorization(groups: self.engine.configuration.refunds.allowedGroups).check(caller)
+        do {
+            try RefundAuthorization(groups: self.engine.configuration.refunds.allowedGroups).check(caller)
+        } catch {
+            // Someone tried to send money back who may not: the operator should be able to see who.
+            self.logger.notice(
+                "Refund refused: the caller may not refund",
+                metadata: [
+                    "message_id": "\(JournalEvent.tillRequest.messageID)",
+                    "payment.reference": "\(LogEscaping.escape(reference))",
+                    "payment.amount": "\(amount)",
+                    "caller.uid": "\(caller.uid.map(String.init) ?? "-")",
+                    "caller.pid": "\(caller.pid.map(String.init) ?? "-")",
+                ]
+            )
+            throw error
+        }
         let result = try await self.engine.refund(
             reference: reference,
             amount: amount,

@@ -112,6 +112,10 @@ struct RefundAuthorizationTests {
             #expect(body.contains("urn:qrpayd:error:refund-not-allowed"))
             #expect(body.contains("qrpay-refund"))
             #expect(await daemon.simulator.requests().filter { $0.path.hasSuffix("/refund") }.isEmpty)
+            // The journal says who tried.
+            let refusal = daemon.logs.all.first { $0.message.hasPrefix("Refund refused") }
+            #expect(refusal?.metadata["caller.uid"] == "65534")
+            #expect(refusal?.metadata["payment.reference"] == "auth-1")
             // Root may.
             let root = try await daemon.client.post("/v1/payments/auth-1/refund", #"{"amount": 1000}"#)
             #expect(root.status == 200)
