@@ -517,6 +517,11 @@ fi
 check "qrpayctl doctor is green inside the container" ctl doctor
 
 # ---- 7. The box as a shop runs it: hostile neighbours, a flood, a full disk -------------------------------------------
+# The reinstall above scheduled a restart for the new version once no payment is with a customer; let it happen first.
+restarter_done() { ! in_ct systemctl --quiet is-active qrpayd-upgrade-restart.service; }
+wait_for 120 "the reinstall's restart of qrpayd" restarter_done \
+    || fail "the reinstall's restart of qrpayd finishes" "$(in_ct journalctl -u qrpayd-upgrade-restart --no-pager)"
+wait_for 60 "qrpayd to be active" in_ct systemctl --quiet is-active qrpayd.service
 health_json() { in_ct qrpayctl --json health 2>/dev/null; }
 # http_code URL [curl options...]: the status a local client gets (from the container's network namespace).
 http_code() { local url=$1; shift; nsenter -t "$CT" -n curl -s -o /dev/null --max-time 10 -w '%{http_code}' "$@" "$url"; }
