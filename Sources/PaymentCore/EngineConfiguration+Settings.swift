@@ -73,6 +73,7 @@ extension EngineConfiguration {
             fallBackURL: vipps.fallBackURL,
             callbackPrefix: vipps.callbackPrefix,
             refunds: refunds,
+            callBudgetMargin: vipps.requestTimeout,
             boxIdentity: BoxIdentity.derive(),
             retention: .seconds(retentionDays * 86_400)
         )

@@ -68,6 +68,9 @@ public struct EngineConfiguration: Sendable {
     public var creationTimeout: Duration
     /// The longest pause between polls while Vipps is failing.
     public var maximumBackoff: Duration
+    /// How much later one call can reach Vipps than another sent after it (the request timeout): the per-orderId
+    /// limits are counted over Vipps' minute plus this, so what arrives at Vipps stays within them.
+    public var callBudgetMargin: Duration
 
     public init(
         orderIdPrefix: String,
@@ -87,6 +90,7 @@ public struct EngineConfiguration: Sendable {
         expiryMargin: Duration = .seconds(30),
         creationTimeout: Duration = .seconds(20),
         maximumBackoff: Duration = .seconds(10),
+        callBudgetMargin: Duration = .seconds(10),
         boxIdentity: String? = nil,
         retention: Duration = EngineConfiguration.defaultRetention
     ) {
@@ -109,6 +113,7 @@ public struct EngineConfiguration: Sendable {
         self.expiryMargin = expiryMargin
         self.creationTimeout = creationTimeout
         self.maximumBackoff = maximumBackoff
+        self.callBudgetMargin = callBudgetMargin
     }
 }
 

@@ -55,7 +55,7 @@ public actor PaymentEngine {
     /// One gate per payment that is being worked on; dropped when idle.
     var gates: [String: AsyncGate] = [:]
     /// Vipps' per-orderId limits and `Retry-After`s, for every call.
-    var budget = VippsCallBudget()
+    var budget: VippsCallBudget
     /// Payments to follow, by reference, with when to poll each next.
     var followed: [String: ContinuousClock.Instant] = [:]
     /// Payments whose poll is running now (each is polled by one task at a time).
@@ -87,6 +87,7 @@ public actor PaymentEngine {
         observer: @escaping Observer = { _ in }
     ) {
         self.configuration = configuration
+        self.budget = VippsCallBudget(margin: configuration.callBudgetMargin)
         self.provider = provider
         self.epaymentProvider = provider.api == .epayment ? provider : epaymentProvider
         self.store = store

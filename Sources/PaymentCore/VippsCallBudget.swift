@@ -6,6 +6,11 @@ import VippsAPI
 ///
 /// It never waits itself: callers that are not admitted get the instant to come back, and the poll loop picks the
 /// payment up then. So no lock is held while Vipps asks qrpayd to wait.
+///
+/// Vipps counts calls when they arrive, qrpayd when they leave, and no two take the same time to cross the network.
+/// So the budget counts against a window longer than Vipps' minute by `margin`, the longest a call can be under way
+/// (the request timeout): if `limit + 1` calls arrived within one minute at Vipps, they left within a minute plus the
+/// margin here, and the last of them would not have been admitted.
 struct VippsCallBudget: Sendable {
     /// The calls that are limited per orderId, and their limits per minute.
     enum Call: String, Sendable, Hashable, CaseIterable {
@@ -20,10 +25,18 @@ struct VippsCallBudget: Sendable {
         }
     }
 
-    static let window = Duration.seconds(60)
+    /// Vipps' own window.
+    static let vippsWindow = Duration.seconds(60)
 
+    /// The window qrpayd counts in: Vipps' minute plus the margin.
+    let window: Duration
     private var attempts: [String: [ContinuousClock.Instant]] = [:]
     private var notBefore: [String: ContinuousClock.Instant] = [:]
+
+    /// - Parameter margin: How much later than another a call can reach Vipps: the longest a request is under way.
+    init(margin: Duration) {
+        self.window = Self.vippsWindow + max(margin, .zero)
+    }
 
     /// Counts an attempt and returns nil, or returns when one would be admitted (and counts nothing).
     mutating func admit(_ call: Call, orderId: String, at now: ContinuousClock.Instant = .now)
@@ -34,10 +47,10 @@ struct VippsCallBudget: Sendable {
             self.notBefore[orderId] = nil
         }
         let key = "\(call.rawValue)|\(orderId)"
-        var times = self.attempts[key, default: []].filter { $0.duration(to: now) < Self.window }
+        var times = self.attempts[key, default: []].filter { $0.duration(to: now) < self.window }
         if times.count >= call.limitPerMinute, let oldest = times.first {
             self.attempts[key] = times
-            return oldest.advanced(by: Self.window)
+            return oldest.advanced(by: self.window)
         }
         times.append(now)
         self.attempts[key] = times
@@ -61,10 +74,10 @@ struct VippsCallBudget: Sendable {
         var earliest = now
         if let waitUntil = self.notBefore[orderId], waitUntil > earliest { earliest = waitUntil }
         let times = self.attempts["\(call.rawValue)|\(orderId)", default: []].filter {
-            $0.duration(to: now) < Self.window
+            $0.duration(to: now) < self.window
         }
         if times.count >= call.limitPerMinute, let oldest = times.first {
-            earliest = max(earliest, oldest.advanced(by: Self.window))
+            earliest = max(earliest, oldest.advanced(by: self.window))
         }
         return earliest
     }
@@ -73,7 +86,7 @@ struct VippsCallBudget: Sendable {
     mutating func prune(at now: ContinuousClock.Instant = .now) {
         self.notBefore = self.notBefore.filter { $0.value > now }
         self.attempts = self.attempts.compactMapValues { times in
-            let recent = times.filter { $0.duration(to: now) < Self.window }
+            let recent = times.filter { $0.duration(to: now) < self.window }
             return recent.isEmpty ? nil : recent
         }
     }
