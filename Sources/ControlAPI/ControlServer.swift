@@ -83,15 +83,14 @@ public struct ControlServer: Service {
             logger: self.logger,
             openAPIDocument: try OpenAPIDocument.served(version: self.version)
         )
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        do {
-            try await self.serve(routes.makeRouter().buildResponder(), on: group)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        try await group.shutdownGracefully()
+        try await self.serve(routes.makeRouter().buildResponder(), on: Self.tillEventLoopGroup)
     }
+
+    /// The till's event loop: one thread of its own, shared by every control server in the process and, like NIO's
+    /// singletons, never shut down. The display's and metrics' connections run on the process's other loops, so a
+    /// crowd there never delays the till; and no loop is made and torn down per server (a daemon restarted in
+    /// process, or a test suite starting hundreds).
+    static let tillEventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     private func serve(_ responder: some HTTPResponder<ControlRequestContext>, on group: any EventLoopGroup)
         async throws
