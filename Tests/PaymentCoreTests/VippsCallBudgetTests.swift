@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import PaymentCore
@@ -33,18 +34,6 @@ import Testing
         #expect(budget.admit(.capture, orderId: "o-1", at: self.at(60)) == nil)
     }
 
-    /// A small seeded generator, so a failure names a run that can be repeated.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Calls asked for at random moments, each admitted one crossing the network in anything from no time to the
     /// margin: in no minute at Vipps do more arrive than its limit. With Vipps' minute alone (no margin) the same
     /// schedules break the limit, which is what an independent check saw at Vipps' end.
@@ -54,7 +43,7 @@ import Testing
         var brokenWithoutMargin = 0
         for seed in UInt64(1)...60 {
             for withMargin in [true, false] {
-                var random = SplitMix64(state: seed)
+                var random = SeededRandom(seed: seed)
                 var budget = VippsCallBudget(margin: withMargin ? .seconds(10) : .zero)
                 var arrivals: [Double] = []
                 var now = 0.0

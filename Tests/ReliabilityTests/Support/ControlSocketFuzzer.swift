@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The kinds of bad input the fuzzer throws at the control socket; the figures are counted per kind.
 enum FuzzCategory: String, CaseIterable, Sendable, Codable {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import VippsSimulator
 
 /// What the customer (and the cashier) do with one payment, drawn at random.
